@@ -1,0 +1,23 @@
+# The two commands of the README: `make site` builds Output/, `make test` runs every test.
+# Both install the Debian packages they need first (as root, on a fresh machine).
+
+DEB_PACKAGES := libcmark-dev libopenblas-dev zlib1g-dev katex node-highlight.js nodejs \
+                chromium dataset-fashion-mnist fonts-dejavu-core pkg-config
+SWIFT_BUILD := swift build -c release
+
+.PHONY: deps build site test
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT_BUILD)
+
+site: build
+	.build/release/lessons build
+
+test: deps
+	swift test

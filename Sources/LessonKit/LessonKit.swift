@@ -1,0 +1,2 @@
+import CCmark
+public enum LessonKitInfo { public static let version = "0.0.0" }

@@ -1,0 +1,3 @@
+import Figures
+// Placeholder; the cell runtime lives here.
+public enum LessonRuntimeInfo { public static let version = "0.0.0" }

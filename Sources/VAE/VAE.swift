@@ -1,0 +1,3 @@
+import CBLAS
+// Placeholder; the engine lives here.
+public enum VAEEngine { public static let version = "0.0.0" }

@@ -1,0 +1,2 @@
+import Figures
+print("figures-gallery", FiguresLibrary.version)

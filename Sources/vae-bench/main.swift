@@ -1,0 +1,2 @@
+import VAE
+print("vae-bench", VAEEngine.version)

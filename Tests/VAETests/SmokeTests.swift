@@ -1,0 +1,3 @@
+import XCTest
+@testable import VAE
+final class VAESmokeTests: XCTestCase { func testLoads() { XCTAssertFalse(VAEEngine.version.isEmpty) } }
