@@ -1,3 +1,138 @@
-import CBLAS
-// Placeholder; the engine lives here.
-public enum VAEEngine { public static let version = "0.0.0" }
+// # The VAE engine
+//
+// Float32 tensors with reverse-mode autodiff on OpenBLAS; autoencoder, VAE and hierarchical
+// VAE; ELBO and IWAE; Fashion-MNIST and toy 2-D data. Lesson cells use it like this:
+//
+// ```swift
+// import VAE
+// var rng = SeededGenerator(seed: 1)
+// let data = try FashionMNIST.load(split: .train, limit: 10_000)   // .images [n, 784] in [0,1], .labels
+// let vae = VAE(inputSize: 784, hiddenSize: 400, latentSize: 2, using: &rng)
+// let report = try vae.train(on: data.images, epochs: 5, batchSize: 128, learningRate: 1e-3, using: &rng)
+// print(report)                                   // one line per epoch: -ELBO, reconstruction, KL, time
+// let x = data.images.rows(0..<16)
+// let q = vae.encode(x)                           // DiagonalGaussian: q.mean, q.logVariance
+// let z = q.sample(using: &rng)                   // μ + σ ⊙ ε
+// let xHat = vae.decode(z)                        // pixel probabilities in [0,1]
+// let elbo = vae.elbo(x, using: &rng)             // elbo.reconstruction, elbo.kl, elbo.value
+// let iwae = vae.iwae(x, samples: 100, using: &rng)   // log p(x) estimate (≥ ELBO on average)
+// let logPxz = vae.logLikelihood(x, given: z)     // log p(x|z) per row, for any batch of z
+// ```
+//
+// Tensors: `Tensor([Float], shape:)`, `.scalars`, `.shape`, `.row(i)`, `.rows(range)`,
+// `.doubles` ([[Double]] for plots). Gradients: build a scalar from tensors that have
+// `requiresGrad`, call `.backward()`, read `.grad`; `withoutGradients { ... }` records nothing.
+// Also: `HierarchicalVAE`, `Autoencoder`, `GradientEstimator` (score function vs
+// reparameterized), `SyntheticData` (Gaussian mixture, two moons), `Checkpoint`.
+
+import Glibc
+
+public enum VAEEngine {
+    public static let version = "1.0.0"
+    /// Sets OpenBLAS's thread count (the products are the only multithreaded part).
+    public static func setThreads(_ n: Int) { openblasThreads(n) }
+}
+
+/// An encoder that maps x to the diagonal Gaussian q(z|x) = N(μ(x), diag σ²(x)):
+/// a ReLU trunk, then two linear heads for μ and log σ².
+public final class GaussianEncoder: Module {
+    public let trunk: [Linear]
+    public let meanHead: Linear
+    public let logVarianceHead: Linear
+
+    public init<G: RandomNumberGenerator>(inputSize: Int, hiddenSizes: [Int], latentSize: Int, using rng: inout G) {
+        let sizes = [inputSize] + hiddenSizes
+        trunk = zip(sizes, sizes.dropFirst()).map { Linear($0, $1, using: &rng) }
+        meanHead = Linear(sizes.last!, latentSize, using: &rng)
+        logVarianceHead = Linear(sizes.last!, latentSize, using: &rng)
+    }
+
+    public var parameters: [Tensor] { trunk.flatMap(\.parameters) + meanHead.parameters + logVarianceHead.parameters }
+
+    public func callAsFunction(_ x: Tensor) -> DiagonalGaussian {
+        var h = x
+        for layer in trunk { h = layer(h, activation: .relu) }
+        return DiagonalGaussian(mean: meanHead(h), logVariance: logVarianceHead(h))
+    }
+}
+
+/// The variational autoencoder of Kingma & Welling with the PyTorch example's shape:
+/// encoder x → ReLU hidden → (μ, log σ²); decoder z → ReLU hidden → Bernoulli logits.
+public final class VAE: Module {
+    public let encoder: GaussianEncoder
+    /// z → logits of p(x|z).
+    public let decoder: MLP
+    public let inputSize: Int, latentSize: Int, hiddenSizes: [Int]
+
+    /// A VAE `inputSize → hiddenSize → latentSize` and back (784-400-20 is the PyTorch example).
+    public convenience init<G: RandomNumberGenerator>(inputSize: Int, hiddenSize: Int, latentSize: Int, using rng: inout G) {
+        self.init(inputSize: inputSize, hiddenSizes: [hiddenSize], latentSize: latentSize, using: &rng)
+    }
+
+    /// A VAE with several hidden layers (the decoder mirrors the encoder).
+    public init<G: RandomNumberGenerator>(inputSize: Int, hiddenSizes: [Int], latentSize: Int, using rng: inout G) {
+        self.inputSize = inputSize; self.latentSize = latentSize; self.hiddenSizes = hiddenSizes
+        encoder = GaussianEncoder(inputSize: inputSize, hiddenSizes: hiddenSizes, latentSize: latentSize, using: &rng)
+        decoder = MLP([latentSize] + hiddenSizes.reversed() + [inputSize], activation: .relu, using: &rng)
+    }
+
+    public var parameters: [Tensor] { encoder.parameters + decoder.parameters }
+
+    /// q(z|x).
+    public func encode(_ x: Tensor) -> DiagonalGaussian { encoder(x) }
+
+    /// p(x|z) as Bernoulli logits.
+    public func likelihood(_ z: Tensor) -> Bernoulli { Bernoulli(logits: decoder(z)) }
+
+    /// The decoder's pixel probabilities σ(logits) for each row of z, in [0, 1].
+    public func decode(_ z: Tensor) -> Tensor { likelihood(z).probabilities }
+
+    /// log p(x|z) for each row (x and z have the same number of rows), shape `[batch]`.
+    public func logLikelihood(_ x: Tensor, given z: Tensor) -> Tensor { likelihood(z).logProb(x) }
+
+    /// The ELBO on a batch with one reparameterized sample per example. Gradients flow to the
+    /// parameters through `elbo.loss`.
+    public func elbo<G: RandomNumberGenerator>(_ x: Tensor, options: ObjectiveOptions = .init(), using rng: inout G) -> ELBO {
+        let q = encode(x)
+        let z = q.sample(using: &rng)
+        let rec = logLikelihood(x, given: z)
+        let klTerm = q.klToStandardNormal()
+        let klLoss = options.freeBits > 0 ? freeBitsKL(q.klPerDimensionToStandardNormal(), lambda: options.freeBits) : nil
+        return makeELBO(reconstruction: rec, klLevels: [klTerm], klLoss: klLoss, options: options)
+    }
+
+    /// The importance-weighted bound (Burda et al.) with k samples, averaged over the batch:
+    /// mean_x log (1/k) Σ_i p(x, z_i) / q(z_i|x), z_i ~ q(z|x). It is ≥ the ELBO on average and
+    /// rises toward log p(x) as k grows. Computed without a tape, in chunks.
+    public func iwae<G: RandomNumberGenerator>(_ x: Tensor, samples k: Int, using rng: inout G) -> Float {
+        let w = logImportanceWeights(x, samples: k, using: &rng)
+        var total = 0.0
+        for i in 0..<x.rows { total += Double(logMeanExp(Array(w[i * k ..< (i + 1) * k]))) }
+        return Float(total / Double(x.rows))
+    }
+
+    /// log p(x, z_i) − log q(z_i|x) for k samples per row, laid out row by row (`[rows·k]`).
+    public func logImportanceWeights<G: RandomNumberGenerator>(_ x: Tensor, samples k: Int, using rng: inout G) -> [Float] {
+        withoutGradients {
+            var out: [Float] = []
+            out.reserveCapacity(x.rows * k)
+            let chunk = max(1, 4096 / k)
+            var start = 0
+            while start < x.rows {
+                let xb = x.rows(start ..< min(start + chunk, x.rows))
+                let q = encode(xb)
+                // Repeat each row k times: [b·k, d].
+                let idx = (0..<xb.rows).flatMap { Array(repeating: $0, count: k) }
+                let xr = xb.rows(at: idx), mu = q.mean.rows(at: idx), lv = q.logVariance.rows(at: idx)
+                let qr = DiagonalGaussian(mean: mu, logVariance: lv)
+                let z = qr.sample(using: &rng)
+                let logpxz = logLikelihood(xr, given: z)
+                let logpz = DiagonalGaussian.standardNormal(z.shape).logProb(z)
+                let logq = qr.logProb(z)
+                for i in 0..<z.rows { out.append(logpxz.scalars[i] + logpz.scalars[i] - logq.scalars[i]) }
+                start += chunk
+            }
+            return out
+        }
+    }
+}

@@ -1,2 +1,10 @@
 import VAE
-print("vae-bench", VAEEngine.version)
+var rng = SeededGenerator(seed: 1)
+let data = try FashionMNIST.load(split: .train, limit: 10_000)
+let vae = VAE(inputSize: 784, hiddenSize: 400, latentSize: 2, using: &rng)
+let report = try vae.train(on: data.images, epochs: 2, batchSize: 128, learningRate: 1e-3, using: &rng)
+print(report)
+let x = data.images.rows(0..<16)
+let q = vae.encode(x)
+let z = q.sample(using: &rng)
+print(vae.decode(z).shape, vae.elbo(x, using: &rng), vae.iwae(x, samples: 100, using: &rng))

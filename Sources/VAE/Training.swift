@@ -1,0 +1,212 @@
+import Glibc
+
+/// Options of a training run.
+public struct TrainingOptions {
+    /// KL warm-up: β rises linearly from 0 to 1 over this many epochs (0: β = 1 throughout).
+    public var klWarmupEpochs: Int = 0
+    /// Free bits λ in nats per latent dimension (0: off).
+    public var freeBits: Float = 0
+    /// Resample binary pixels from the intensities each time a batch is drawn.
+    public var dynamicBinarization = false
+    /// Print a progress line on stderr (only when stderr is a terminal).
+    public var showProgress = true
+    /// Optional held-out data evaluated (−ELBO) after each epoch.
+    public var validationData: Tensor? = nil
+
+    public init(klWarmupEpochs: Int = 0, freeBits: Float = 0, dynamicBinarization: Bool = false,
+                showProgress: Bool = true, validationData: Tensor? = nil) {
+        self.klWarmupEpochs = klWarmupEpochs; self.freeBits = freeBits
+        self.dynamicBinarization = dynamicBinarization; self.showProgress = showProgress
+        self.validationData = validationData
+    }
+}
+
+/// What one epoch did, in nats per example (means over the epoch's batches).
+public struct EpochMetrics: Sendable, CustomStringConvertible {
+    public let epoch: Int
+    /// Mean −ELBO (the loss the PyTorch example prints, with β = 1).
+    public let negativeELBO: Float
+    /// Mean E_q[log p(x|z)].
+    public let reconstruction: Float
+    /// Mean KL.
+    public let kl: Float
+    /// Mean KL per stochastic level (z1 first).
+    public let klPerLevel: [Float]
+    /// KL weight β at the end of the epoch.
+    public let klWeight: Float
+    /// −ELBO on the validation data, if given.
+    public let validationNegativeELBO: Float?
+    public let seconds: Double
+    public let samplesPerSecond: Double
+
+    public var description: String {
+        var s = "epoch \(epoch): -ELBO \(String(format4: negativeELBO)) (reconstruction \(String(format4: reconstruction)), KL \(String(format4: kl)))"
+        if let v = validationNegativeELBO { s += ", validation -ELBO \(String(format4: v))" }
+        s += ", \(Int(samplesPerSecond.rounded())) samples/s"
+        return s
+    }
+}
+
+/// Per-epoch metrics of a training run.
+public struct TrainingReport: Sendable, CustomStringConvertible {
+    public internal(set) var epochs: [EpochMetrics] = []
+    public var final: EpochMetrics? { epochs.last }
+    /// Total training time in seconds.
+    public var seconds: Double { epochs.reduce(0) { $0 + $1.seconds } }
+    public var description: String { epochs.map(\.description).joined(separator: "\n") }
+}
+
+/// Training failures.
+public enum TrainingError: Error, CustomStringConvertible {
+    /// A NaN or infinity appeared: which epoch and step, and in which tensor.
+    case nonFinite(epoch: Int, step: Int, tensor: String)
+    case badArguments(String)
+
+    public var description: String {
+        switch self {
+        case let .nonFinite(epoch, step, tensor):
+            return "training diverged: \(tensor) became NaN or infinite at epoch \(epoch), step \(step) (try a smaller learning rate)"
+        case let .badArguments(s): return "training: \(s)"
+        }
+    }
+}
+
+/// Wall-clock seconds.
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// A progress line on stderr, only when stderr is a terminal.
+struct Progress {
+    let enabled: Bool
+    init(_ wanted: Bool) { enabled = wanted && isatty(2) == 1 }
+    func update(_ text: String) {
+        guard enabled else { return }
+        let line = "\r\u{1B}[K" + text
+        _ = line.withCString { fputs($0, stderr) }
+    }
+    func finish() { if enabled { _ = fputs("\r\u{1B}[K", stderr) } }
+}
+
+/// β at a global step of a warm-up of `warmupSteps` (1 when there is none).
+@inline(__always) func warmupWeight(step: Int, warmupSteps: Int) -> Float {
+    warmupSteps <= 0 ? 1 : min(1, Float(step + 1) / Float(warmupSteps))
+}
+
+/// The tape-based training loop shared by every model: shuffle by seed, minibatches,
+/// `objective` builds the ELBO of a batch, Adam on the summed loss, non-finite check.
+func trainWithTape<G: RandomNumberGenerator>(
+    parameters named: [(String, Tensor)], data: Tensor, epochs: Int, batchSize: Int, learningRate: Float,
+    options: TrainingOptions, using rng: inout G,
+    objective: (Tensor, ObjectiveOptions, inout G) -> ELBO,
+    evaluate: ((Tensor, inout G) -> Float)? = nil
+) throws -> TrainingReport {
+    guard epochs >= 0, batchSize > 0, data.rows > 0 else {
+        throw TrainingError.badArguments("need epochs ≥ 0, batchSize > 0 and some data (got \(epochs), \(batchSize), \(data.rows) rows)")
+    }
+    let params = named.map(\.1)
+    var adam = Adam(parameters: params, learningRate: learningRate)
+    let n = data.rows
+    let stepsPerEpoch = (n + batchSize - 1) / batchSize
+    let warmup = options.klWarmupEpochs * stepsPerEpoch
+    var order = Array(0..<n)
+    var report = TrainingReport()
+    let progress = Progress(options.showProgress)
+    var globalStep = 0
+    for epoch in 1...max(epochs, 1) where epochs > 0 {
+        let t0 = now()
+        order.seededShuffle(using: &rng)
+        var sumLoss = 0.0, sumRec = 0.0, sumKL = 0.0
+        var sumLevels: [Double] = []
+        var beta: Float = 1
+        for s in 0..<stepsPerEpoch {
+            let idx = Array(order[s * batchSize ..< min((s + 1) * batchSize, n)])
+            var x = data.rows(at: idx)
+            if options.dynamicBinarization { x = FashionMNIST.binarize(x, using: &rng) }
+            beta = warmupWeight(step: globalStep, warmupSteps: warmup)
+            let e = objective(x, ObjectiveOptions(klWeight: beta, freeBits: options.freeBits), &rng)
+            guard e.loss.item.isFinite else {
+                progress.finish()
+                throw TrainingError.nonFinite(epoch: epoch, step: s + 1, tensor: "the loss (reconstruction \(e.reconstruction), KL \(e.kl))")
+            }
+            for p in params { p.grad = nil }
+            e.loss.backward()
+            for (name, p) in named where !(p.grad?.allSatisfy { $0.isFinite } ?? true) {
+                progress.finish()
+                throw TrainingError.nonFinite(epoch: epoch, step: s + 1, tensor: "the gradient of \(name)")
+            }
+            adam.step()
+            let b = Double(idx.count)
+            sumLoss -= Double(e.value) * b; sumRec += Double(e.reconstruction) * b; sumKL += Double(e.kl) * b
+            if sumLevels.isEmpty { sumLevels = Array(repeating: 0, count: e.klPerLevel.count) }
+            for (k, v) in e.klPerLevel.enumerated() { sumLevels[k] += Double(v) * b }
+            globalStep += 1
+            if s % 10 == 0 { progress.update("epoch \(epoch)/\(epochs) step \(s + 1)/\(stepsPerEpoch) -ELBO \(String(format4: -e.value))") }
+        }
+        let dt = now() - t0
+        var val: Float? = nil
+        if let v = options.validationData, let evaluate { val = evaluate(v, &rng) }
+        report.epochs.append(EpochMetrics(
+            epoch: epoch, negativeELBO: Float(sumLoss / Double(n)), reconstruction: Float(sumRec / Double(n)),
+            kl: Float(sumKL / Double(n)), klPerLevel: sumLevels.map { Float($0 / Double(n)) }, klWeight: beta,
+            validationNegativeELBO: val, seconds: dt, samplesPerSecond: Double(n) / dt))
+    }
+    progress.finish()
+    return report
+}
+
+extension VAE {
+    /// Trains with Adam on the summed −ELBO (the PyTorch example's loss), minibatches drawn by
+    /// shuffling with `rng`. Uses the compiled (fused, preallocated) training step.
+    @discardableResult
+    public func train<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
+                                                learningRate: Float = 1e-3, options: TrainingOptions = .init(),
+                                                using rng: inout G) throws -> TrainingReport {
+        try trainWithTape(parameters: namedParameters, data: data, epochs: epochs, batchSize: batchSize,
+                          learningRate: learningRate, options: options, using: &rng,
+                          objective: { x, o, r in self.elbo(x, options: o, using: &r) },
+                          evaluate: { v, r in self.negativeELBO(on: v, using: &r) })
+    }
+
+    /// Mean −ELBO over a data set (one sample per example), evaluated in batches without a tape.
+    public func negativeELBO<G: RandomNumberGenerator>(on data: Tensor, batchSize: Int = 1000, using rng: inout G) -> Float {
+        withoutGradients {
+            var total = 0.0
+            var s = 0
+            while s < data.rows {
+                let x = data.rows(s ..< min(s + batchSize, data.rows))
+                total -= Double(elbo(x, using: &rng).value) * Double(x.rows)
+                s += batchSize
+            }
+            return Float(total / Double(data.rows))
+        }
+    }
+
+    /// Mean IWAE bound over a data set.
+    public func iwae<G: RandomNumberGenerator>(on data: Tensor, samples k: Int, batchSize: Int = 500, using rng: inout G) -> Float {
+        var total = 0.0, s = 0
+        while s < data.rows {
+            let x = data.rows(s ..< min(s + batchSize, data.rows))
+            total += Double(iwae(x, samples: k, using: &rng)) * Double(x.rows)
+            s += batchSize
+        }
+        return Float(total / Double(data.rows))
+    }
+}
+
+extension Linear {
+    func named(_ prefix: String) -> [(String, Tensor)] { [("\(prefix).weight", weight), ("\(prefix).bias", bias)] }
+}
+
+extension VAE {
+    /// Parameters with readable names, in checkpoint order.
+    public var namedParameters: [(String, Tensor)] {
+        var out: [(String, Tensor)] = []
+        for (i, l) in encoder.trunk.enumerated() { out += l.named("encoder.trunk[\(i)]") }
+        out += encoder.meanHead.named("encoder.meanHead") + encoder.logVarianceHead.named("encoder.logVarianceHead")
+        for (i, l) in decoder.layers.enumerated() { out += l.named("decoder.layers[\(i)]") }
+        return out
+    }
+}
