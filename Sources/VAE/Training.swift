@@ -164,6 +164,15 @@ extension VAE {
     public func train<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
                                                 learningRate: Float = 1e-3, options: TrainingOptions = .init(),
                                                 using rng: inout G) throws -> TrainingReport {
+        try trainCompiled(on: data, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
+                          options: options, using: &rng)
+    }
+
+    /// The same training on the autodiff tape (slower; the reference the compiled step is tested against).
+    @discardableResult
+    public func trainOnTape<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
+                                                      learningRate: Float = 1e-3, options: TrainingOptions = .init(),
+                                                      using rng: inout G) throws -> TrainingReport {
         try trainWithTape(parameters: namedParameters, data: data, epochs: epochs, batchSize: batchSize,
                           learningRate: learningRate, options: options, using: &rng,
                           objective: { x, o, r in self.elbo(x, options: o, using: &r) },

@@ -1,0 +1,255 @@
+import Glibc
+
+/// The "compiled" training step of a `VAE`, what `jax.jit` does for the JAX version: the
+/// forward and backward passes written out once, every buffer allocated up front and reused,
+/// matrix products straight into preallocated memory with transposes as flags, bias + ReLU
+/// fused into one pass, the loss fused with its gradient, Adam over one flat buffer.
+/// Tests check its gradients against the tape's.
+final class CompiledVAE {
+    let D: Int, L: Int
+    let encSizes: [Int]   // [D, h1, ..., hk]
+    let decSizes: [Int]   // [L, hk, ..., h1, D]
+    let maxBatch: Int
+    // Flat parameter layout (own order: the two heads are stacked into one 2L×H matrix).
+    var P, G, M, V: UnsafeMutablePointer<Float>
+    let total: Int
+    var encW: [Int] = [], encB: [Int] = []
+    var headW = 0, headB = 0
+    var decW: [Int] = [], decB: [Int] = []
+    // Activations and their gradients, maxBatch rows each.
+    var encA: [UnsafeMutablePointer<Float>] = []   // outputs of trunk layers
+    var heads, dHeads, eps, std, z, dz: UnsafeMutablePointer<Float>
+    var decA: [UnsafeMutablePointer<Float>] = []   // outputs of decoder layers (last = logits)
+    var dDec: [UnsafeMutablePointer<Float>] = []   // gradients w.r.t. decoder layer outputs
+    var dEnc: [UnsafeMutablePointer<Float>] = []   // gradients w.r.t. trunk layer outputs
+    var klMask: [Float]
+    var adamStep = 0
+
+    init(_ vae: VAE, maxBatch: Int) {
+        D = vae.inputSize; L = vae.latentSize
+        encSizes = [vae.inputSize] + vae.hiddenSizes
+        decSizes = [vae.latentSize] + vae.hiddenSizes.reversed() + [vae.inputSize]
+        self.maxBatch = maxBatch
+        var off = 0
+        for i in 0..<(encSizes.count - 1) {
+            encW.append(off); off += encSizes[i] * encSizes[i + 1]
+            encB.append(off); off += encSizes[i + 1]
+        }
+        let H = encSizes.last!
+        headW = off; off += 2 * L * H
+        headB = off; off += 2 * L
+        for i in 0..<(decSizes.count - 1) {
+            decW.append(off); off += decSizes[i] * decSizes[i + 1]
+            decB.append(off); off += decSizes[i + 1]
+        }
+        total = off
+        func buf(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1)); p.initialize(repeating: 0, count: max(n, 1)); return p
+        }
+        P = buf(total); G = buf(total); M = buf(total); V = buf(total)
+        encA = encSizes.dropFirst().map { buf(maxBatch * $0) }
+        dEnc = encSizes.dropFirst().map { buf(maxBatch * $0) }
+        heads = buf(maxBatch * 2 * L); dHeads = buf(maxBatch * 2 * L)
+        eps = buf(maxBatch * L); std = buf(maxBatch * L); z = buf(maxBatch * L); dz = buf(maxBatch * L)
+        decA = decSizes.dropFirst().map { buf(maxBatch * $0) }
+        dDec = decSizes.dropFirst().map { buf(maxBatch * $0) }
+        klMask = [Float](repeating: 1, count: L)
+        load(from: vae)
+    }
+
+    deinit {
+        for p in [P, G, M, V, heads, dHeads, eps, std, z, dz] + encA + dEnc + decA + dDec { p.deallocate() }
+    }
+
+    /// (tensor, flat offset) pairs: how the model's tensors map into the flat buffer.
+    func mapping(_ vae: VAE) -> [(Tensor, Int)] {
+        var out: [(Tensor, Int)] = []
+        for (i, l) in vae.encoder.trunk.enumerated() { out += [(l.weight, encW[i]), (l.bias, encB[i])] }
+        out += [(vae.encoder.meanHead.weight, headW), (vae.encoder.logVarianceHead.weight, headW + L * encSizes.last!),
+                (vae.encoder.meanHead.bias, headB), (vae.encoder.logVarianceHead.bias, headB + L)]
+        for (i, l) in vae.decoder.layers.enumerated() { out += [(l.weight, decW[i]), (l.bias, decB[i])] }
+        return out
+    }
+
+    func load(from vae: VAE) {
+        for (t, o) in mapping(vae) { t.scalars.withUnsafeBufferPointer { (P + o).update(from: $0.baseAddress!, count: t.count) } }
+    }
+
+    func store(to vae: VAE) {
+        for (t, o) in mapping(vae) { t.scalars = Array(UnsafeBufferPointer(start: P + o, count: t.count)) }
+    }
+
+    /// Flat gradient back in model layout (for tests).
+    func gradients(of vae: VAE) -> [[Float]] {
+        mapping(vae).map { (t, o) in Array(UnsafeBufferPointer(start: G + o, count: t.count)) }
+    }
+
+    /// y = act(x Wᵀ + b) for `rows` rows.
+    @inline(__always)
+    private func dense(_ x: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int, w: Int, b: Int,
+                       relu: Bool, _ y: UnsafeMutablePointer<Float>) {
+        sgemm(false, true, m: rows, n: n, k: k, x, lda: k, P + w, ldb: k, y, ldc: n)
+        let bias = P + b
+        if relu {
+            for i in 0..<rows { let r = y + i * n; for j in 0..<n { let v = r[j] + bias[j]; r[j] = v > 0 ? v : 0 } }
+        } else {
+            for i in 0..<rows { let r = y + i * n; for j in 0..<n { r[j] += bias[j] } }
+        }
+    }
+
+    /// Backward of `dense`: given dy (already masked by the activation), writes dW and db into
+    /// G, and dx (if wanted) into `dx`.
+    @inline(__always)
+    private func denseBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int,
+                               w: Int, b: Int, dx: UnsafeMutablePointer<Float>?) {
+        sgemm(true, false, m: n, n: k, k: rows, dy, lda: n, x, ldb: k, G + w, ldc: k)  // dW = dyᵀ x
+        let db = G + b
+        db.update(repeating: 0, count: n)
+        for i in 0..<rows { let r = dy + i * n; for j in 0..<n { db[j] += r[j] } }
+        if let dx { sgemm(false, false, m: rows, n: k, k: n, dy, lda: n, P + w, ldb: k, dx, ldc: k) }  // dx = dy W
+    }
+
+    /// Forward + backward for a batch `x` (`rows × D`) with noise already in `eps`.
+    /// Returns (Σ BCE, Σ KL) over the batch; gradients of Σ BCE + β·KL land in G.
+    func forwardBackward(_ x: UnsafePointer<Float>, rows B: Int, klWeight beta: Float, freeBits: Float) -> (bce: Double, kl: Double) {
+        // Encoder trunk.
+        var h: UnsafePointer<Float> = x
+        for i in 0..<(encSizes.count - 1) {
+            dense(h, rows: B, in: encSizes[i], out: encSizes[i + 1], w: encW[i], b: encB[i], relu: true, encA[i])
+            h = UnsafePointer(encA[i])
+        }
+        let H = encSizes.last!, L2 = 2 * L
+        dense(h, rows: B, in: H, out: L2, w: headW, b: headB, relu: false, heads)
+        // z = μ + σ ε, and KL per element.
+        var kl = 0.0
+        var klDim = [Double](repeating: 0, count: L)
+        for i in 0..<B {
+            let mu = heads + i * L2, lv = mu + L
+            for j in 0..<L {
+                let s = expf(0.5 * lv[j])
+                std[i * L + j] = s
+                z[i * L + j] = mu[j] + s * eps[i * L + j]
+                klDim[j] += Double(-0.5 * (1 + lv[j] - mu[j] * mu[j] - s * s))
+            }
+        }
+        for j in 0..<L { kl += klDim[j] }
+        if freeBits > 0 { for j in 0..<L { klMask[j] = klDim[j] / Double(B) < Double(freeBits) ? 0 : 1 } }
+        // Decoder.
+        var d: UnsafePointer<Float> = UnsafePointer(z)
+        let nd = decSizes.count - 1
+        for i in 0..<nd {
+            dense(d, rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], relu: i < nd - 1, decA[i])
+            d = UnsafePointer(decA[i])
+        }
+        // Loss and dlogits in one pass.
+        let bce = bceWithLogitsAndGradient(decA[nd - 1], x, dDec[nd - 1], count: B * D)
+        // Decoder backward.
+        for i in stride(from: nd - 1, through: 0, by: -1) {
+            let input: UnsafePointer<Float> = i == 0 ? UnsafePointer(z) : UnsafePointer(decA[i - 1])
+            let dx: UnsafeMutablePointer<Float> = i == 0 ? dz : dDec[i - 1]
+            denseBackward(input, dDec[i], rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], dx: dx)
+            if i > 0 {  // through the ReLU below
+                let a = decA[i - 1], g = dDec[i - 1], n = B * decSizes[i]
+                for k in 0..<n where a[k] <= 0 { g[k] = 0 }
+            }
+        }
+        // Through the sampler and the KL: dμ = dz + β μ, dlogσ² = dz ε σ/2 + β (σ² − 1)/2.
+        for i in 0..<B {
+            let mu = heads + i * L2, lv = mu + L, dmu = dHeads + i * L2, dlv = dmu + L
+            for j in 0..<L {
+                let k = i * L + j, s = std[k], bw = beta * klMask[j]
+                dmu[j] = dz[k] + bw * mu[j]
+                dlv[j] = dz[k] * eps[k] * s * 0.5 + bw * 0.5 * (s * s - 1)
+                _ = lv
+            }
+        }
+        // Heads and trunk backward.
+        let nt = encSizes.count - 1
+        denseBackward(encA[nt - 1], dHeads, rows: B, in: H, out: L2, w: headW, b: headB, dx: dEnc[nt - 1])
+        for i in stride(from: nt - 1, through: 0, by: -1) {
+            let a = encA[i], g = dEnc[i], n = B * encSizes[i + 1]
+            for k in 0..<n where a[k] <= 0 { g[k] = 0 }
+            let input: UnsafePointer<Float> = i == 0 ? x : UnsafePointer(encA[i - 1])
+            denseBackward(input, g, rows: B, in: encSizes[i], out: encSizes[i + 1], w: encW[i], b: encB[i],
+                          dx: i == 0 ? nil : dEnc[i - 1])  // no gradient for the data
+        }
+        return (bce, kl)
+    }
+
+    func adam(learningRate lr: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        adamStep += 1
+        let c1 = 1 - powf(beta1, Float(adamStep)), c2 = 1 - powf(beta2, Float(adamStep))
+        adamUpdate(P, G, M, V, count: total, lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
+    }
+
+    /// Names the first non-finite tensor of the last step (for the training error).
+    func firstNonFinite(rows B: Int) -> String {
+        func bad(_ p: UnsafePointer<Float>, _ n: Int) -> Bool { (0..<n).contains { !p[$0].isFinite } }
+        for i in 0..<(encSizes.count - 1) where bad(encA[i], B * encSizes[i + 1]) { return "encoder.trunk[\(i)] output" }
+        if bad(heads, B * 2 * L) { return "encoder heads (mean / logVariance)" }
+        if bad(z, B * L) { return "z (σ = exp(½ logVariance) overflowed)" }
+        for i in 0..<(decSizes.count - 1) where bad(decA[i], B * decSizes[i + 1]) { return "decoder.layers[\(i)] output" }
+        if bad(G, total) { return "a parameter gradient" }
+        return "the loss"
+    }
+}
+
+extension VAE {
+    /// The fused training loop behind `train(on:…)`.
+    func trainCompiled<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int, learningRate: Float,
+                                                 options: TrainingOptions, using rng: inout G) throws -> TrainingReport {
+        guard epochs >= 0, batchSize > 0, data.rows > 0 else {
+            throw TrainingError.badArguments("need epochs ≥ 0, batchSize > 0 and some data (got \(epochs), \(batchSize), \(data.rows) rows)")
+        }
+        guard data.rowWidth == inputSize else {
+            throw TrainingError.badArguments("data rows have \(data.rowWidth) values, the model expects \(inputSize)")
+        }
+        let engine = CompiledVAE(self, maxBatch: batchSize)
+        let n = data.rows, D = inputSize
+        let stepsPerEpoch = (n + batchSize - 1) / batchSize
+        let warmup = options.klWarmupEpochs * stepsPerEpoch
+        var order = Array(0..<n)
+        let xb = UnsafeMutablePointer<Float>.allocate(capacity: batchSize * D)
+        defer { xb.deallocate() }
+        var report = TrainingReport()
+        let progress = Progress(options.showProgress)
+        var globalStep = 0
+        for epoch in 1...max(epochs, 1) where epochs > 0 {
+            let t0 = now()
+            order.seededShuffle(using: &rng)
+            var sumBCE = 0.0, sumKL = 0.0
+            var beta: Float = 1
+            try data.scalars.withUnsafeBufferPointer { all in
+                for s in 0..<stepsPerEpoch {
+                    let lo = s * batchSize, B = min(batchSize, n - lo)
+                    for r in 0..<B { (xb + r * D).update(from: all.baseAddress! + order[lo + r] * D, count: D) }
+                    if options.dynamicBinarization { for k in 0..<(B * D) { xb[k] = rng.uniform() < xb[k] ? 1 : 0 } }
+                    fillNormal(engine.eps, count: B * engine.L, using: &rng)
+                    beta = warmupWeight(step: globalStep, warmupSteps: warmup)
+                    let (bce, kl) = engine.forwardBackward(xb, rows: B, klWeight: beta, freeBits: options.freeBits)
+                    guard bce.isFinite && kl.isFinite else {
+                        progress.finish()
+                        throw TrainingError.nonFinite(epoch: epoch, step: s + 1, tensor: engine.firstNonFinite(rows: B))
+                    }
+                    engine.adam(learningRate: learningRate)
+                    sumBCE += bce; sumKL += kl
+                    globalStep += 1
+                    if s % 20 == 0 {
+                        progress.update("epoch \(epoch)/\(epochs) step \(s + 1)/\(stepsPerEpoch) -ELBO \(String(format4: Float((bce + kl) / Double(B))))")
+                    }
+                }
+            }
+            let dt = now() - t0
+            engine.store(to: self)
+            var val: Float? = nil
+            if let v = options.validationData { val = negativeELBO(on: v, using: &rng) }
+            report.epochs.append(EpochMetrics(
+                epoch: epoch, negativeELBO: Float((sumBCE + sumKL) / Double(n)), reconstruction: Float(-sumBCE / Double(n)),
+                kl: Float(sumKL / Double(n)), klPerLevel: [Float(sumKL / Double(n))], klWeight: beta,
+                validationNegativeELBO: val, seconds: dt, samplesPerSecond: Double(n) / dt))
+        }
+        progress.finish()
+        if let bad = parameters.first(where: { !$0.isFinite }) { _ = bad; throw TrainingError.nonFinite(epoch: epochs, step: stepsPerEpoch, tensor: "a parameter") }
+        return report
+    }
+}

@@ -1,2 +1,0 @@
-import LessonKit
-print("lessons", LessonKitInfo.version)
