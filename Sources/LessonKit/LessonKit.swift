@@ -1,2 +1,0 @@
-import CCmark
-public enum LessonKitInfo { public static let version = "0.0.0" }

@@ -1,0 +1,147 @@
+import CCmark
+import Foundation
+
+/// Markdown lesson -> `Lesson`. This file is the only user of cmark's C API: each top-level
+/// node is copied into a Swift value (prose as cmark's HTML, headings, cells) and the C tree
+/// is freed before `parse` returns.
+public enum LessonParser {
+    /// `file` is the path shown in diagnostics; `directory` (if given) is where local images are looked up.
+    public static func parse(source rawSource: String, file: String, slug: String, directory: URL? = nil) -> Lesson {
+        let source = rawSource.replacingOccurrences(of: "\r\n", with: "\n")
+        var diagnostics: [Diagnostic] = []
+        let split = FrontMatterParser.split(source, file: file)
+        diagnostics += split.diagnostics
+        var protected = MathProtector.protect(split.body, firstLine: split.bodyFirstLine, file: file)
+        diagnostics += protected.diagnostics
+        protected.diagnostics = []
+        let sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+
+        var blocks: [Block] = []
+        var images: [ImageRef] = []
+        var headingIDs = Set<String>()
+        var cellIndex = 0
+
+        let options = CMARK_OPT_UNSAFE
+        let text = protected.text
+        guard let doc = text.withCString({ cmark_parse_document($0, strlen($0), options) }) else {
+            diagnostics.append(Diagnostic(file: file, line: 1, message: "cmark could not parse this file"))
+            return Lesson(file: file, slug: slug, frontMatter: split.frontMatter, blocks: [], math: protected.math,
+                          images: [], diagnostics: diagnostics, source: source)
+        }
+        defer { cmark_node_free(doc) }
+
+        var node = cmark_node_first_child(doc)
+        while let n = node {
+            node = cmark_node_next(n)
+            let line = protected.originalLine(Int(cmark_node_get_start_line(n)))
+            images += collectImages(n, blockLine: line, sourceLines: sourceLines)
+            switch cmark_node_get_type(n) {
+            case CMARK_NODE_CODE_BLOCK:
+                var code = String(cString: cmark_node_get_literal(n))
+                if code.hasSuffix("\n") { code.removeLast() }
+                if let fence = protected.fences[line] {
+                    let (language, opts, diags) = CellOptionsParser.parse(info: fence.info, line: line,
+                        sourceLine: line - 1 < sourceLines.count ? sourceLines[line - 1] : "", file: file)
+                    diagnostics += diags
+                    blocks.append(.cell(Cell(index: cellIndex, language: language, options: opts, code: code, fenceLine: line)))
+                } else {
+                    // an indented code block: shown, never run
+                    var cell = Cell(index: cellIndex, language: "", options: CellOptions(), code: code, fenceLine: line)
+                    cell.codeLine = line
+                    blocks.append(.cell(cell))
+                }
+                cellIndex += 1
+            case CMARK_NODE_HEADING:
+                let level = Int(cmark_node_get_heading_level(n))
+                var html = renderHTML(n, options: options)
+                // strip cmark's <hN>...</hN>\n wrapper; the renderer adds its own with an id
+                if let open = html.range(of: ">"), let close = html.range(of: "</h", options: .backwards) {
+                    html = String(html[open.upperBound..<close.lowerBound])
+                }
+                let plain = plainText(n).replacingOccurrences(of: "\u{E000}[0-9]+\u{E001}", with: "", options: .regularExpression)
+                    .trimmingCharacters(in: .whitespaces)
+                let id = uniqueSlug(plain, taken: &headingIDs)
+                blocks.append(.heading(Heading(level: level, text: plain, id: id, html: html, line: line)))
+            default:
+                blocks.append(.prose(html: renderHTML(n, options: options), line: line))
+            }
+        }
+        if let dir = directory {
+            for image in images where isLocal(image.url) {
+                let path = (image.url.removingPercentEncoding ?? image.url).split(separator: "#").first.map(String.init) ?? image.url
+                if !FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path) {
+                    diagnostics.append(Diagnostic(file: file, line: image.line, column: image.column,
+                        message: "missing image '\(image.url)' (looked in \(dir.path))"))
+                }
+            }
+        }
+        return Lesson(file: file, slug: slug, frontMatter: split.frontMatter, blocks: blocks, math: protected.math,
+                      images: images, diagnostics: diagnostics, source: source)
+    }
+
+    /// A relative URL without a scheme: a file that ships with the lessons.
+    static func isLocal(_ url: String) -> Bool {
+        !(url.isEmpty || url.contains("://") || url.hasPrefix("data:") || url.hasPrefix("/") || url.hasPrefix("#") || url.hasPrefix("mailto:"))
+    }
+
+    private static func renderHTML(_ node: OpaquePointer, options: Int32) -> String {
+        guard let p = cmark_render_html(node, options) else { return "" }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    private static func walk(_ root: OpaquePointer, _ visit: (OpaquePointer) -> Void) {
+        guard let iter = cmark_iter_new(root) else { return }
+        defer { cmark_iter_free(iter) }
+        while cmark_iter_next(iter) != CMARK_EVENT_DONE {
+            if cmark_iter_get_event_type(iter) == CMARK_EVENT_ENTER, let n = cmark_iter_get_node(iter) { visit(n) }
+        }
+    }
+
+    private static func plainText(_ root: OpaquePointer) -> String {
+        var s = ""
+        walk(root) { n in
+            switch cmark_node_get_type(n) {
+            case CMARK_NODE_TEXT, CMARK_NODE_CODE: if let l = cmark_node_get_literal(n) { s += String(cString: l) }
+            case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK: s += " "
+            default: break
+            }
+        }
+        return s
+    }
+
+    /// Images inside a block; cmark 0.30 gives no inline positions, so the URL is looked up
+    /// in the source from the block's first line to find its line and column.
+    private static func collectImages(_ root: OpaquePointer, blockLine: Int, sourceLines: [String]) -> [ImageRef] {
+        var refs: [ImageRef] = []
+        walk(root) { n in
+            guard cmark_node_get_type(n) == CMARK_NODE_IMAGE, let u = cmark_node_get_url(n) else { return }
+            let url = String(cString: u)
+            var ref = ImageRef(url: url, line: blockLine, column: 1)
+            for l in max(blockLine, 1)...max(blockLine, min(sourceLines.count, blockLine + 200)) where l - 1 < sourceLines.count {
+                if let r = sourceLines[l - 1].range(of: url) {
+                    ref.line = l
+                    ref.column = sourceLines[l - 1].distance(from: sourceLines[l - 1].startIndex, to: r.lowerBound) + 1
+                    break
+                }
+            }
+            refs.append(ref)
+        }
+        return refs
+    }
+
+    /// GitHub-style anchors: lowercase letters and digits of any script, spaces to `-`.
+    static func uniqueSlug(_ text: String, taken: inout Set<String>) -> String {
+        var slug = ""
+        for ch in text.lowercased() {
+            if ch.isLetter || ch.isNumber || ch == "-" || ch == "_" { slug.append(ch) }
+            else if ch == " ", !slug.hasSuffix("-") { slug.append("-") }
+        }
+        while slug.hasSuffix("-") { slug.removeLast() }
+        if slug.isEmpty { slug = "section" }
+        var candidate = slug, k = 1
+        while taken.contains(candidate) { candidate = "\(slug)-\(k)"; k += 1 }
+        taken.insert(candidate)
+        return candidate
+    }
+}

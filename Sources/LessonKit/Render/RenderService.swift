@@ -1,0 +1,193 @@
+import Foundation
+
+/// Something the node process turns into HTML: a formula or a code block.
+public struct RenderRequest: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable { case inlineMath, displayMath, code(language: String) }
+    public var kind: Kind
+    public var source: String
+    public init(_ kind: Kind, _ source: String) { self.kind = kind; self.source = source }
+
+    var cacheKey: String {
+        switch kind {
+        case .inlineMath: return "i\u{0}" + source
+        case .displayMath: return "d\u{0}" + source
+        case .code(let l): return "c\u{0}\(l)\u{0}" + source
+        }
+    }
+}
+
+/// HTML for a request, or the message KaTeX/highlight.js gave.
+public enum RenderOutcome: Hashable, Sendable {
+    case html(String)
+    case error(String)
+}
+
+public struct RenderError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Renders math and code with KaTeX and highlight.js in ONE node process per build, and
+/// keeps every result in a cache keyed by content, so an unchanged site never starts node.
+public final class RenderService {
+    public let katexVersion: String
+    public let highlightVersion: String
+    private let nodePath: String
+    private let script: URL
+    private let cacheFile: URL?
+    private var cache: [String: RenderOutcome] = [:]
+    private var used = Set<String>()
+    private var dirty = false
+    public private(set) var nodeLaunches = 0
+    public private(set) var rendered = 0
+
+    /// Bumped when render.js or the frame format changes.
+    private static let formatVersion = "2"
+
+    public init(cacheDirectory: URL?) throws {
+        nodePath = ProcessInfo.processInfo.environment["NODE_PATH"].map { $0 + ":/usr/share/nodejs" } ?? "/usr/share/nodejs"
+        katexVersion = Self.packageVersion("katex", nodePath: nodePath) ?? "unknown"
+        highlightVersion = Self.packageVersion("highlight.js", nodePath: nodePath) ?? "unknown"
+        guard let script = Resources.url("render.js") else { throw RenderError(description: "render.js missing from LessonKit's resources") }
+        self.script = script
+        cacheFile = cacheDirectory?.appendingPathComponent("render-cache.bin")
+        loadCache()
+    }
+
+    private static func packageVersion(_ package: String, nodePath: String) -> String? {
+        for dir in nodePath.split(separator: ":") {
+            let url = URL(fileURLWithPath: String(dir)).appendingPathComponent(package).appendingPathComponent("package.json")
+            if let data = try? Data(contentsOf: url),
+               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let v = json["version"] as? String { return v }
+        }
+        return nil
+    }
+
+    private var header: String { "lessons-render-cache \(Self.formatVersion) katex \(katexVersion) hljs \(highlightVersion)\n" }
+
+    /// Renders everything not yet cached in one node run; returns an outcome for each request.
+    public func render(_ requests: [RenderRequest]) throws -> [RenderRequest: RenderOutcome] {
+        var results: [RenderRequest: RenderOutcome] = [:]
+        var missing: [RenderRequest] = []
+        var seen = Set<RenderRequest>()
+        for r in requests where seen.insert(r).inserted {
+            if case .code(let l) = r.kind, l.isEmpty {
+                results[r] = .html(HTML.escape(r.source)); continue // nothing to highlight
+            }
+            let key = r.cacheKey
+            used.insert(key)
+            if let hit = cache[key] { results[r] = hit } else { missing.append(r) }
+        }
+        if !missing.isEmpty {
+            let outcomes = try runNode(missing)
+            for (r, o) in zip(missing, outcomes) { results[r] = o; cache[r.cacheKey] = o }
+            rendered += missing.count
+            dirty = true
+        }
+        return results
+    }
+
+    private func runNode(_ requests: [RenderRequest]) throws -> [RenderOutcome] {
+        let items: [[String: String]] = requests.map { r in
+            switch r.kind {
+            case .inlineMath: return ["k": "i", "s": r.source]
+            case .displayMath: return ["k": "d", "s": r.source]
+            case .code(let l): return ["k": "c", "s": r.source, "l": l]
+            }
+        }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lessons-render-\(getpid())-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: items).write(to: tmp)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let errFile = tmp.appendingPathExtension("stderr")
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errFile) }
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["node", script.path, tmp.path]
+        var env = ProcessInfo.processInfo.environment
+        env["NODE_PATH"] = nodePath
+        env["HLJS_HIDE_UPGRADE_WARNING"] = "1"
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = try FileHandle(forWritingTo: errFile)
+        do { try p.run() } catch {
+            throw RenderError(description: "cannot start node (\(error)); install Debian packages nodejs, katex and node-highlight.js")
+        }
+        nodeLaunches += 1
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            let err = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
+            throw RenderError(description: "node exited with status \(p.terminationStatus) while rendering math and code"
+                + " (are Debian packages katex and node-highlight.js installed?)\n" + err.suffix(2000))
+        }
+        let frames = Self.readFrames([UInt8](data))
+        guard frames.count == requests.count else {
+            throw RenderError(description: "node returned \(frames.count) results for \(requests.count) requests")
+        }
+        return frames.map { $0.ok ? .html($0.payload) : .error($0.payload) }
+    }
+
+    /// Parses "H<len>\n<payload>" / "E<len>\n<payload>" frames.
+    static func readFrames(_ b: [UInt8]) -> [(ok: Bool, payload: String)] {
+        var frames: [(Bool, String)] = []
+        var i = 0
+        while i < b.count {
+            let ok = b[i] == UInt8(ascii: "H")
+            i += 1
+            var len = 0
+            while i < b.count, b[i] != 10 { len = len * 10 + Int(b[i] - 48); i += 1 }
+            i += 1
+            let end = min(b.count, i + len)
+            frames.append((ok, String(decoding: b[i..<end], as: UTF8.self)))
+            i = end
+        }
+        return frames
+    }
+
+    // MARK: cache file: a header line, then per entry "<keyLen> <valueLen> <H|E>\n" key value.
+
+    private func loadCache() {
+        guard let file = cacheFile, let data = try? Data(contentsOf: file) else { return }
+        let b = [UInt8](data)
+        let head = Array(header.utf8)
+        guard b.count >= head.count, Array(b[0..<head.count]) == head else { return }
+        var i = head.count
+        func number() -> Int? {
+            var n = 0, any = false
+            while i < b.count, b[i] >= 48, b[i] <= 57 { n = n * 10 + Int(b[i] - 48); i += 1; any = true }
+            return any ? n : nil
+        }
+        while i < b.count {
+            guard let kl = number(), i < b.count, b[i] == 32 else { return }
+            i += 1
+            guard let vl = number(), i + 2 < b.count else { return }
+            let ok = b[i + 1] == UInt8(ascii: "H")
+            i += 3
+            guard i + kl + vl <= b.count else { return }
+            let key = String(decoding: b[i..<(i + kl)], as: UTF8.self)
+            let value = String(decoding: b[(i + kl)..<(i + kl + vl)], as: UTF8.self)
+            cache[key] = ok ? .html(value) : .error(value)
+            i += kl + vl
+        }
+    }
+
+    /// Writes the cache back, keeping only entries this build used (so it does not grow forever).
+    public func saveCache() {
+        guard let file = cacheFile else { return }
+        let stale = cache.keys.contains { !used.contains($0) }
+        guard dirty || stale else { return }
+        var out: [UInt8] = Array(header.utf8)
+        for key in used.sorted() {
+            guard let o = cache[key] else { continue }
+            let (tag, value): (String, String)
+            switch o { case .html(let h): (tag, value) = ("H", h); case .error(let e): (tag, value) = ("E", e) }
+            out += Array("\(key.utf8.count) \(value.utf8.count) \(tag)\n".utf8)
+            out += Array(key.utf8); out += Array(value.utf8)
+        }
+        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? Data(out).write(to: file, options: .atomic)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Fills the theme's templates. Everything here is derived from the inputs only (no dates,
+/// no absolute paths), so the same inputs give the same bytes.
+struct SiteContext {
+    var theme: Theme
+    var katexVersion: String
+    var highlightVersion: String
+    var siteTitle: String
+
+    private func link(_ l: Lesson?) -> Any {
+        guard let l else { return false }
+        return ["href": l.slug + ".html", "title": l.title]
+    }
+
+    private var provenance: String { "lessons \(LessonKitInfo.version) · KaTeX \(katexVersion) · highlight.js \(highlightVersion)" }
+
+    func page(_ lesson: Lesson, _ out: PageRenderer.Output, prev: Lesson?, next: Lesson?) -> String {
+        let fm = lesson.frontMatter
+        let toc: [[String: Any]] = out.toc.map { ["id": $0.id, "html": $0.html, "level": $0.level, "sub": $0.level > 2] }
+        var ctx: [String: Any] = [
+            "site_title": siteTitle,
+            "title": lesson.title,
+            "body": out.body,
+            "toc": toc,
+            "has_toc": !toc.isEmpty,
+            "prev": link(prev),
+            "next": link(next),
+            "source": lesson.file,
+            "source_sha": String(SHA256.hex(lesson.source).prefix(12)),
+            "provenance": provenance,
+            "failing_cells": out.failingCells,
+            "has_failures": out.failingCells > 0,
+            "tags": fm.tags,
+            "has_tags": !fm.tags.isEmpty,
+        ]
+        if let s = fm.summary { ctx["summary"] = s }
+        if let d = fm.date { ctx["date"] = d }
+        if let a = fm.author { ctx["author"] = a }
+        return theme.page.render(ctx)
+    }
+
+    func index(_ lessons: [Lesson], intro: PageRenderer.Output?) -> String {
+        let items: [[String: Any]] = lessons.enumerated().map { k, l in
+            var d: [String: Any] = ["href": l.slug + ".html", "title": l.title, "number": k + 1]
+            if let s = l.frontMatter.summary { d["summary"] = s }
+            return d
+        }
+        let ctx: [String: Any] = [
+            "site_title": siteTitle,
+            "title": siteTitle,
+            "intro": intro?.body ?? "",
+            "lessons": items,
+            "provenance": provenance,
+        ]
+        return theme.index.render(ctx)
+    }
+}

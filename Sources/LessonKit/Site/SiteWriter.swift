@@ -1,0 +1,113 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds the site in a temporary folder beside the output folder and swaps it in at the
+/// end, so a failed or interrupted build never leaves a half-written `Output/`.
+final class SiteWriter {
+    let output: URL
+    let staging: URL
+    private let fm = FileManager.default
+
+    init(outputDirectory: URL) throws {
+        output = outputDirectory
+        let parent = output.deletingLastPathComponent()
+        staging = parent.appendingPathComponent(".\(output.lastPathComponent).building-\(getpid())")
+        try? fm.removeItem(at: staging)
+        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+    }
+
+    func write(_ text: String, to relative: String) throws {
+        let url = staging.appendingPathComponent(relative)
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    /// Copies a file, following symlinks (Debian's KaTeX fonts are symlinks).
+    func copy(_ source: URL, to relative: String) throws {
+        let url = staging.appendingPathComponent(relative)
+        if fm.fileExists(atPath: url.path) { return }
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(contentsOf: source.resolvingSymlinksInPath()).write(to: url)
+    }
+
+    /// A lesson's local image, at the same relative path (paths leaving the folder are skipped).
+    func copyImage(_ url: String, from lessons: URL) throws {
+        let path = (url.removingPercentEncoding ?? url).split(separator: "#").first.map(String.init) ?? url
+        guard !path.split(separator: "/").contains("..") else { return }
+        let src = lessons.appendingPathComponent(path)
+        if fm.fileExists(atPath: src.path) { try copy(src, to: path) }
+    }
+
+    func copyKaTeXAssets(nodePath: String) throws {
+        let dist = URL(fileURLWithPath: nodePath).appendingPathComponent("katex/dist")
+        try copy(dist.appendingPathComponent("katex.min.css"), to: "assets/katex/katex.min.css")
+        let fonts = dist.appendingPathComponent("fonts").resolvingSymlinksInPath()
+        for name in try fm.contentsOfDirectory(atPath: fonts.path).sorted() {
+            try copy(fonts.appendingPathComponent(name), to: "assets/katex/fonts/\(name)")
+        }
+    }
+
+    /// Swaps the staging folder in: an atomic exchange where the kernel has it, else two renames.
+    func commit() throws {
+        if !fm.fileExists(atPath: output.path) {
+            try fm.moveItem(at: staging, to: output)
+            return
+        }
+        if Self.exchange(staging.path, output.path) {
+            try? fm.removeItem(at: staging) // now holds the previous site
+            return
+        }
+        let old = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).old-\(getpid())")
+        try? fm.removeItem(at: old)
+        try fm.moveItem(at: output, to: old)
+        try fm.moveItem(at: staging, to: output)
+        try? fm.removeItem(at: old)
+    }
+
+    /// renameat2(RENAME_EXCHANGE) swaps two paths in one step; glibc has it, Swift's Glibc
+    /// module does not import it, so it is looked up at run time.
+    private static func exchange(_ a: String, _ b: String) -> Bool {
+        #if os(Linux)
+        typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return false }
+        let f = unsafeBitCast(sym, to: RenameAt2.self)
+        let atFDCWD: Int32 = -100, renameExchange: UInt32 = 2
+        return f(atFDCWD, a, atFDCWD, b, renameExchange) == 0
+        #else
+        return false
+        #endif
+    }
+
+    func abandon() { try? fm.removeItem(at: staging) }
+}
+
+/// `Output/manifest.json`: the inputs each page was built from, so a later check can tell
+/// whether the committed site is stale. Keys sorted, no timestamps: same inputs, same bytes.
+public struct Manifest: Codable, Equatable, Sendable {
+    public struct Page: Codable, Equatable, Sendable {
+        public var page: String
+        public var source: String
+        public var sourceSHA256: String
+        public var resultsSHA256: String
+        public var previous: String?
+        public var next: String?
+    }
+    public var generator: String
+    public var katex: String
+    public var highlight: String
+    public var themeSHA256: String
+    public var index: Page?
+    public var pages: [Page]
+
+    func json() throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: try enc.encode(self), as: UTF8.self) + "\n"
+    }
+
+    public static func load(from outputDirectory: URL) throws -> Manifest {
+        try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: outputDirectory.appendingPathComponent("manifest.json")))
+    }
+}

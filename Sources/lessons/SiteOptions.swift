@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import LessonKit
+
+/// Options shared by the commands that read lessons and write the site.
+struct SiteOptions: ParsableArguments {
+    @Option(name: .long, help: "Folder of lesson Markdown files.")
+    var lessons: String = "Lessons"
+
+    @Option(name: .long, help: "Folder the site is written to (replaced atomically).")
+    var output: String = "Output"
+
+    @Option(name: .long, help: "How many lessons may run their cells at once.")
+    var jobs: Int = 1
+
+    var lessonsURL: URL { URL(fileURLWithPath: lessons) }
+    var outputURL: URL { URL(fileURLWithPath: output) }
+
+    func validate() throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: lessons, isDirectory: &isDir), isDir.boolValue else {
+            throw ValidationError("lessons folder '\(lessons)' does not exist")
+        }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func builder(executor: CellExecutor = NoExecution()) -> SiteBuilder {
+        SiteBuilder(lessonsDirectory: lessonsURL, outputDirectory: outputURL, executor: executor, jobs: jobs)
+    }
+}
+
+/// Prints diagnostics the way editors and CI annotate them: `file:line:col: severity: message`.
+func printDiagnostics(_ diagnostics: [Diagnostic]) {
+    for d in diagnostics {
+        FileHandle.standardError.write(Data((d.description + "\n").utf8))
+    }
+}
