@@ -61,12 +61,12 @@ final class CompiledVAE {
         for p in [P, G, M, V, heads, dHeads, eps, std, z, dz] + encA + dEnc + decA + dDec { p.deallocate() }
     }
 
-    /// (tensor, flat offset) pairs: how the model's tensors map into the flat buffer.
+    /// (tensor, flat offset) pairs in `namedParameters` order: how the model's tensors map into the flat buffer.
     func mapping(_ vae: VAE) -> [(Tensor, Int)] {
         var out: [(Tensor, Int)] = []
         for (i, l) in vae.encoder.trunk.enumerated() { out += [(l.weight, encW[i]), (l.bias, encB[i])] }
-        out += [(vae.encoder.meanHead.weight, headW), (vae.encoder.logVarianceHead.weight, headW + L * encSizes.last!),
-                (vae.encoder.meanHead.bias, headB), (vae.encoder.logVarianceHead.bias, headB + L)]
+        out += [(vae.encoder.meanHead.weight, headW), (vae.encoder.meanHead.bias, headB),
+                (vae.encoder.logVarianceHead.weight, headW + L * encSizes.last!), (vae.encoder.logVarianceHead.bias, headB + L)]
         for (i, l) in vae.decoder.layers.enumerated() { out += [(l.weight, decW[i]), (l.bias, decB[i])] }
         return out
     }
@@ -89,12 +89,7 @@ final class CompiledVAE {
     private func dense(_ x: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int, w: Int, b: Int,
                        relu: Bool, _ y: UnsafeMutablePointer<Float>) {
         sgemm(false, true, m: rows, n: n, k: k, x, lda: k, P + w, ldb: k, y, ldc: n)
-        let bias = P + b
-        if relu {
-            for i in 0..<rows { let r = y + i * n; for j in 0..<n { let v = r[j] + bias[j]; r[j] = v > 0 ? v : 0 } }
-        } else {
-            for i in 0..<rows { let r = y + i * n; for j in 0..<n { r[j] += bias[j] } }
-        }
+        addBias(y, P + b, rows: rows, cols: n, relu: relu)
     }
 
     /// Backward of `dense`: given dy (already masked by the activation), writes dW and db into
@@ -103,9 +98,7 @@ final class CompiledVAE {
     private func denseBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int,
                                w: Int, b: Int, dx: UnsafeMutablePointer<Float>?) {
         sgemm(true, false, m: n, n: k, k: rows, dy, lda: n, x, ldb: k, G + w, ldc: k)  // dW = dyᵀ x
-        let db = G + b
-        db.update(repeating: 0, count: n)
-        for i in 0..<rows { let r = dy + i * n; for j in 0..<n { db[j] += r[j] } }
+        columnSums(dy, rows: rows, cols: n, into: G + b)
         if let dx { sgemm(false, false, m: rows, n: k, k: n, dy, lda: n, P + w, ldb: k, dx, ldc: k) }  // dx = dy W
     }
 
@@ -149,8 +142,7 @@ final class CompiledVAE {
             let dx: UnsafeMutablePointer<Float> = i == 0 ? dz : dDec[i - 1]
             denseBackward(input, dDec[i], rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], dx: dx)
             if i > 0 {  // through the ReLU below
-                let a = decA[i - 1], g = dDec[i - 1], n = B * decSizes[i]
-                for k in 0..<n where a[k] <= 0 { g[k] = 0 }
+                reluMask(dDec[i - 1], decA[i - 1], count: B * decSizes[i])
             }
         }
         // Through the sampler and the KL: dμ = dz + β μ, dlogσ² = dz ε σ/2 + β (σ² − 1)/2.
@@ -167,8 +159,8 @@ final class CompiledVAE {
         let nt = encSizes.count - 1
         denseBackward(encA[nt - 1], dHeads, rows: B, in: H, out: L2, w: headW, b: headB, dx: dEnc[nt - 1])
         for i in stride(from: nt - 1, through: 0, by: -1) {
-            let a = encA[i], g = dEnc[i], n = B * encSizes[i + 1]
-            for k in 0..<n where a[k] <= 0 { g[k] = 0 }
+            let g = dEnc[i]
+            reluMask(g, encA[i], count: B * encSizes[i + 1])
             let input: UnsafePointer<Float> = i == 0 ? x : UnsafePointer(encA[i - 1])
             denseBackward(input, g, rows: B, in: encSizes[i], out: encSizes[i + 1], w: encW[i], b: encB[i],
                           dx: i == 0 ? nil : dEnc[i - 1])  // no gradient for the data
@@ -179,7 +171,7 @@ final class CompiledVAE {
     func adam(learningRate lr: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
         adamStep += 1
         let c1 = 1 - powf(beta1, Float(adamStep)), c2 = 1 - powf(beta2, Float(adamStep))
-        adamUpdate(P, G, M, V, count: total, lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
+        adamSIMD(P, G, M, V, range: 0..<total, lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
     }
 
     /// Names the first non-finite tensor of the last step (for the training error).

@@ -1,3 +1,5 @@
+import Glibc
+
 // Vectorized exp and log1p for the fused loss pass. glibc's expf/log1pf are scalar calls;
 // on a 128×784 batch they would cost as much as the matrix products.
 
@@ -8,7 +10,10 @@ typealias F8 = SIMD8<Float>
 func expNonPositive(_ x: F8) -> F8 {
     let xc = x.replacing(with: F8(repeating: -87), where: x .< -87)
     let log2e: Float = 1.442_695_04, ln2hi: Float = 0.693_145_751_953_125, ln2lo: Float = 1.428_606_765_330_187e-06
-    let n = (xc * log2e).rounded(.toNearestOrEven)
+    // Round to nearest with the 1.5·2²³ trick: the integer lands in the low mantissa bits.
+    let shifter = F8(repeating: 0x1.8p23)
+    let biased = xc * log2e + shifter
+    let n = biased - shifter
     var r = xc - n * ln2hi
     r = r - n * ln2lo
     // exp(r) on |r| ≤ ln2/2: Taylor to degree 7 (Horner).
@@ -20,7 +25,7 @@ func expNonPositive(_ x: F8) -> F8 {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let ni = SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int32>(n)) &+ 127
+    let ni = unsafeBitCast(biased, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127
     let scale = unsafeBitCast(ni &<< 23, to: F8.self)
     return (p * scale).replacing(with: 0, where: x .< -87)
 }
@@ -75,4 +80,65 @@ func bceWithLogitsAndGradient(_ l: UnsafePointer<Float>, _ x: UnsafePointer<Floa
     return total
 }
 
-import Glibc
+
+@inline(__always) func load8(_ p: UnsafePointer<Float>) -> F8 { UnsafeRawPointer(p).loadUnaligned(as: F8.self) }
+@inline(__always) func store8(_ v: F8, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F8.self) }
+
+/// Adam over a flat buffer, eight lanes at a time.
+func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+              _ v: UnsafeMutablePointer<Float>, range: Range<Int>, lr: Float, beta1: Float, beta2: Float,
+              epsilon: Float, c1: Float, c2: Float) {
+    let step = F8(repeating: lr / c1), rc2 = F8(repeating: 1 / c2.squareRoot()), e = F8(repeating: epsilon)
+    let b1 = F8(repeating: beta1), b2 = F8(repeating: beta2), b1c = F8(repeating: 1 - beta1), b2c = F8(repeating: 1 - beta2)
+    var i = range.lowerBound
+    while i + 8 <= range.upperBound {
+        let gi = load8(g + i)
+        let mi = b1 * load8(m + i) + b1c * gi
+        let vi = b2 * load8(v + i) + b2c * gi * gi
+        store8(mi, m + i); store8(vi, v + i)
+        store8(load8(p + i) - step * mi / (vi.squareRoot() * rc2 + e), p + i)
+        i += 8
+    }
+    if i < range.upperBound {
+        adamUpdate(p + i, g + i, m + i, v + i, count: range.upperBound - i, lr: lr, beta1: beta1, beta2: beta2,
+                   epsilon: epsilon, c1: c1, c2: c2)
+    }
+}
+
+/// y[i, :] = max(y[i, :] + b, 0) (or without the max).
+@inline(__always)
+func addBias(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int, relu: Bool) {
+    let zero = F8(repeating: 0)
+    for r in 0..<rows {
+        let row = y + r * cols
+        var j = 0
+        while j + 8 <= cols {
+            var v = load8(row + j) + load8(b + j)
+            if relu { v = v.replacing(with: zero, where: v .< zero) }
+            store8(v, row + j)
+            j += 8
+        }
+        while j < cols { let v = row[j] + b[j]; row[j] = relu ? max(v, 0) : v; j += 1 }
+    }
+}
+
+/// g[k] = 0 where a[k] ≤ 0 (the ReLU's backward, from its output).
+@inline(__always)
+func reluMask(_ g: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, count n: Int) {
+    let zero = F8(repeating: 0)
+    var k = 0
+    while k + 8 <= n { store8(load8(g + k).replacing(with: zero, where: load8(a + k) .<= zero), g + k); k += 8 }
+    while k < n { if a[k] <= 0 { g[k] = 0 }; k += 1 }
+}
+
+/// db[j] = Σ_i dy[i, j].
+@inline(__always)
+func columnSums(_ dy: UnsafePointer<Float>, rows: Int, cols: Int, into db: UnsafeMutablePointer<Float>) {
+    db.update(repeating: 0, count: cols)
+    for r in 0..<rows {
+        let row = dy + r * cols
+        var j = 0
+        while j + 8 <= cols { store8(load8(db + j) + load8(row + j), db + j); j += 8 }
+        while j < cols { db[j] += row[j]; j += 1 }
+    }
+}

@@ -1,0 +1,162 @@
+import XCTest
+@testable import VAE
+
+/// Finite-difference checks of every op's backward rule.
+final class GradientTests: XCTestCase {
+    /// Compares the tape gradient of `f(inputs)` (a scalar built as Σ w ⊙ out, with fixed random
+    /// weights w so every output element matters) with central differences in each input.
+    func check(_ name: String, _ inputs: [Tensor], tolerance: Float = 2e-2, step: Float = 1e-2,
+               file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
+        var rng = SeededGenerator(seed: 99)
+        for t in inputs { t.requiresGrad = true; t.grad = nil }
+        let out0 = f(inputs)
+        let w = Tensor.randomNormal(out0.shape, using: &rng)
+        func scalar() -> Double {
+            let o = withoutGradients { f(inputs) }
+            return zip(o.scalars, w.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        (out0 * w).sum().backward()
+        for (k, t) in inputs.enumerated() {
+            let analytic = t.grad ?? [Float](repeating: 0, count: t.count)
+            for i in 0..<t.count {
+                let saved = t.scalars[i]
+                t.scalars[i] = saved + step; let up = scalar()
+                t.scalars[i] = saved - step; let down = scalar()
+                t.scalars[i] = saved
+                let numeric = Float((up - down) / Double(2 * step))
+                let err = abs(numeric - analytic[i]) / max(1, abs(numeric), abs(analytic[i]))
+                XCTAssertLessThan(err, tolerance, "\(name): input \(k) element \(i): tape \(analytic[i]) vs finite difference \(numeric)",
+                                  file: file, line: line)
+            }
+        }
+    }
+
+    func rand(_ shape: [Int], _ seed: UInt64, scale: Float = 1, offset: Float = 0) -> Tensor {
+        var rng = SeededGenerator(seed: seed)
+        let t = Tensor.randomNormal(shape, using: &rng)
+        return Tensor(t.scalars.map { $0 * scale + offset }, shape: shape)
+    }
+
+    func testMatmulAllTransposes() {
+        for ta in [false, true] {
+            for tb in [false, true] {
+                let a = rand(ta ? [4, 3] : [3, 4], 1), b = rand(tb ? [5, 4] : [4, 5], 2)
+                check("matmul ta=\(ta) tb=\(tb)", [a, b]) { matmul($0[0], $0[1], transposeA: ta, transposeB: tb) }
+            }
+        }
+    }
+
+    func testLinearWithEachActivation() {
+        for act in Activation.allCases {
+            // Offset keeps ReLU inputs away from the kink, where finite differences lie.
+            let x = rand([3, 4], 3), w = rand([5, 4], 4, scale: 0.5), b = rand([5], 5, offset: 0.05)
+            check("linear \(act)", [x, w, b]) { linear($0[0], weight: $0[1], bias: $0[2], activation: act) }
+        }
+    }
+
+    func testElementwiseUnary() {
+        let x = rand([3, 4], 6)
+        check("exp", [x]) { $0[0].exp() }
+        check("neg", [x]) { -$0[0] }
+        check("squared", [x]) { $0[0].squared() }
+        check("sigmoid", [x]) { $0[0].sigmoid() }
+        check("tanh", [x]) { $0[0].tanh() }
+        check("softplus", [x]) { $0[0].softplus() }
+        check("relu", [rand([3, 4], 7, scale: 1, offset: 0)]) { $0[0].relu() }
+        let pos = rand([3, 4], 8, scale: 0.3, offset: 2)
+        check("log", [pos]) { $0[0].log() }
+        check("sqrt", [pos]) { $0[0].sqrt() }
+        check("clamped", [x]) { $0[0].clamped(min: -0.3) }
+    }
+
+    func testBinaryOpsWithBroadcasting() {
+        let a = rand([3, 4], 9), b = rand([3, 4], 10, scale: 0.3, offset: 2)
+        let row = rand([4], 11, scale: 0.3, offset: 2), col = rand([3, 1], 12, scale: 0.3, offset: 2)
+        let s = Tensor([1.7], shape: [])
+        for (name, other) in [("full", b), ("row", row), ("column", col), ("scalar", s)] {
+            check("add \(name)", [a, other]) { $0[0] + $0[1] }
+            check("sub \(name)", [a, other]) { $0[0] - $0[1] }
+            check("mul \(name)", [a, other]) { $0[0] * $0[1] }
+            check("div \(name)", [a, other]) { $0[0] / $0[1] }
+            check("add \(name) reversed", [other, a]) { $0[0] + $0[1] }
+            check("div \(name) reversed", [other, b]) { $0[0] / $0[1] }
+        }
+    }
+
+    func testReductionsAndShapes() {
+        let x = rand([3, 5], 13)
+        check("sum", [x]) { $0[0].sum() }
+        check("mean", [x]) { $0[0].mean() }
+        check("sum axis 0", [x]) { $0[0].sum(axis: 0) }
+        check("sum axis 1", [x]) { $0[0].sum(axis: 1) }
+        check("mean axis 0", [x]) { $0[0].mean(axis: 0) }
+        check("logSumExp", [x]) { $0[0].logSumExp() }
+        check("logMeanExp", [x]) { $0[0].logMeanExp() }
+        check("reshape", [x]) { $0[0].reshaped([5, 3]) * Tensor.ones([5, 3]) }
+    }
+
+    func testBinaryCrossEntropyFromLogits() {
+        var r15 = SeededGenerator(seed: 15)
+        let l = rand([3, 6], 14, scale: 3), targets = Tensor.randomUniform([3, 6], using: &r15)
+        check("bce", [l]) { $0[0].binaryCrossEntropy(logitsAgainst: targets) }
+        // Stable for huge logits: no inf/NaN, matches the asymptote max(l,0) − l·x.
+        let big = Tensor([1000, -1000, 80, -80], shape: [1, 4])
+        let x = Tensor([0, 1, 0.5, 0.5], shape: [1, 4])
+        let v = big.binaryCrossEntropy(logitsAgainst: x).item
+        XCTAssertEqual(v, 1000 + 1000 + 40 + 40, accuracy: 1e-2)
+    }
+
+    func testGaussianTerms() {
+        let mu = rand([2, 3], 16), lv = rand([2, 3], 17, scale: 0.5), z = rand([2, 3], 18)
+        let mu2 = rand([2, 3], 19), lv2 = rand([2, 3], 20, scale: 0.5)
+        check("logProb", [mu, lv, z]) { DiagonalGaussian(mean: $0[0], logVariance: $0[1]).logProb($0[2]) }
+        check("kl standard", [mu, lv]) { kl(DiagonalGaussian(mean: $0[0], logVariance: $0[1])) }
+        check("kl pair", [mu, lv, mu2, lv2]) {
+            kl(DiagonalGaussian(mean: $0[0], logVariance: $0[1]), DiagonalGaussian(mean: $0[2], logVariance: $0[3]))
+        }
+        let eps = rand([2, 3], 21)
+        check("reparameterized sample", [mu, lv]) { DiagonalGaussian(mean: $0[0], logVariance: $0[1]).sample(noise: eps) }
+    }
+
+    /// The compiled training step must give the tape's gradients on the same batch and noise.
+    func testCompiledStepMatchesTape() {
+        var rng = SeededGenerator(seed: 5)
+        let vae = VAE(inputSize: 12, hiddenSizes: [9, 7], latentSize: 3, using: &rng)
+        let x = Tensor.randomUniform([6, 12], using: &rng)
+        let eps = Tensor.randomNormal([6, 3], using: &rng)
+        for freeBits: Float in [0, 0.4] {
+            let beta: Float = 0.7
+            let engine = CompiledVAE(vae, maxBatch: 8)
+            eps.scalars.withUnsafeBufferPointer { engine.eps.update(from: $0.baseAddress!, count: 18) }
+            let (bce, klSum) = x.scalars.withUnsafeBufferPointer {
+                engine.forwardBackward($0.baseAddress!, rows: 6, klWeight: beta, freeBits: freeBits)
+            }
+            vae.zeroGradients()
+            let q = vae.encode(x)
+            let z = q.sample(noise: eps)
+            let rec = vae.logLikelihood(x, given: z)
+            let klLoss = freeBits > 0 ? freeBitsKL(q.klPerDimensionToStandardNormal(), lambda: freeBits) : nil
+            let e = makeELBO(reconstruction: rec, klLevels: [q.klToStandardNormal()], klLoss: klLoss,
+                             options: ObjectiveOptions(klWeight: beta, freeBits: freeBits))
+            e.loss.backward()
+            XCTAssertEqual(Float(bce), -e.reconstruction * 6, accuracy: 1e-3)
+            XCTAssertEqual(Float(klSum), e.kl * 6, accuracy: 1e-3)
+            for ((name, t), g) in zip(vae.namedParameters, engine.gradients(of: vae)) {
+                let tape = t.grad ?? []
+                XCTAssertEqual(tape.count, g.count, name)
+                for i in 0..<g.count {
+                    XCTAssertEqual(g[i], tape[i], accuracy: 1e-4 * max(1, abs(tape[i])), "\(name)[\(i)] free bits \(freeBits)")
+                }
+            }
+        }
+    }
+
+    func testNoGradModeRecordsNothing() {
+        let w = rand([3, 3], 22)
+        w.requiresGrad = true
+        let y = withoutGradients { (w * 2).exp().sum() }
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertTrue(y.parents.isEmpty)
+        XCTAssertNil(y.backwardFn)
+    }
+}

@@ -1,3 +1,0 @@
-import XCTest
-@testable import VAE
-final class VAESmokeTests: XCTestCase { func testLoads() { XCTAssertFalse(VAEEngine.version.isEmpty) } }
