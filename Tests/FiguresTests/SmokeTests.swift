@@ -1,3 +1,0 @@
-import XCTest
-@testable import Figures
-final class FiguresSmokeTests: XCTestCase { func testLoads() { XCTAssertFalse(FiguresLibrary.version.isEmpty) } }
