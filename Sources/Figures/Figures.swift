@@ -1,5 +1,42 @@
 // The plotting library lives in this module. This file holds the one contract other
-// modules rely on: anything that can be drawn turns itself into a standalone SVG string.
+// modules rely on: anything that can be drawn turns itself into a standalone SVG string,
+// and the usage summary below.
+//
+// # Usage (every value here is `SVGConvertible`; `show(_:)` in LessonRuntime calls `svgString()`)
+//
+//     show(LinePlot(title: "Loss", xLabel: "epoch", yLabel: "nats")
+//         .line(x: epochs, y: vaeLoss, label: "VAE").line(x: epochs, y: aeLoss, label: "AE", markers: true))
+//     show(LinePlot(title: "Variance").band(x: steps, mean: m, sd: s, label: "score function").logY())
+//     show(ScatterPlot(title: "Latent codes").points(x: z0, y: z1, category: labels))        // legend
+//     show(ScatterPlot().points(x: xs, y: ys, value: logLik, valueLabel: "log p(x)"))       // colour bar
+//     show(Histogram(samples, bins: 40, density: true).curve(label: "N(0,1)", x: -4...4) { exp(-$0*$0/2) / 2.5066 })
+//     show(BarChart(title: "KL per layer", categories: ["z1", "z2", "z3"], values: kl))
+//     show(Heatmap(matrix: weights, colorMap: .coolWarm))      // or Heatmap(f: { x, y in ... }, x: -3...3, y: -3...3)
+//     show(ContourPlot(f: { x, y in -(x*x + y*y) }, x: -3...3, y: -3...3, levels: 8))
+//     show(ScatterPlot().points(x: xs, y: ys).gaussianEllipses(mean: [0, 0], covariance: [[1, 0.5], [0.5, 1]]).equalAspect())
+//     show(ImageGrid(images: recon, rows: 2, columns: 10, width: 28, height: 28, rowLabels: ["input", "recon"]))
+//     show(Subplots(rows: 1, columns: 2, sharedY: true, [LinePlot().line(y: a), LinePlot().line(y: b)]))
+//     show(Diagram.vae()); show(Diagram.reparameterization()); show(Diagram.hierarchical(levels: 3))
+//
+// Data arguments take `[Double]`, `[Float]` or any `[T: BinaryFloatingPoint]`; categories any
+// `Hashable` (sorted when `Comparable`). Builders chain: each method returns a modified copy.
+// Axis options: `.xRange(0...1)`, `.yRange(...)`, `.logX()`, `.logY()`, `.equalAspect()`,
+// `.size(width:height:)`, `.legend(.outside)`, `.text("peak", x:, y:)`, `.arrow(from:to:text:)`,
+// `.hline(y)`, `.vline(x)`, `.description("...")` (the `<desc>`; one is generated otherwise).
+//
+// # Bad input: never broken SVG
+// Problems are recorded as `issues` and drawn as a visible note under the plot:
+// NaN/Inf values are dropped (lines get a gap there); a series with mismatched x/y lengths,
+// an empty series, an invalid covariance or a zero-width range you gave is not drawn (note in red);
+// values <= 0 on a log axis are hidden (noted); data with no spread gets a range of +-0.5 around
+// its value (or +-10 %), silently. To turn any issue into a thrown `FigureError` instead, call
+// `try figure.validated()`; it returns the figure unchanged when there are none.
+//
+// # Output
+// Deterministic bytes (coordinates with one decimal), `<title>` and `<desc>` on every figure,
+// theme colours through `currentColor` with `color: var(--fig-fg, #222)` on the root (the page
+// sets `--fig-fg`, and `--fig-bg` for halos behind labels). Default size 640 x 400 (viewBox),
+// `max-width: 100%`. `figure.write(to: path)` saves a standalone .svg file.
 
 /// A figure, plot or diagram that renders to a standalone `<svg>` element.
 /// `LessonRuntime.show(_:)` accepts any value of this type.
@@ -8,4 +45,52 @@ public protocol SVGConvertible {
     func svgString() -> String
 }
 
-public enum FiguresLibrary { public static let version = "0.1.0" }
+public enum FiguresLibrary { public static let version = "0.2.0" }
+
+extension SVGConvertible {
+    /// Writes the SVG to a file (UTF-8).
+    public func write(to path: String) throws {
+        try svgString().write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
+
+/// What went wrong with a figure's input.
+public enum FigureError: Error, Equatable, CustomStringConvertible {
+    case emptySeries(String)
+    case nonFinite(String)
+    case lengthMismatch(String)
+    case zeroWidthRange(String)
+    case nonPositiveOnLogAxis(String)
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case .emptySeries(let m), .nonFinite(let m), .lengthMismatch(let m), .zeroWidthRange(let m),
+             .nonPositiveOnLogAxis(let m), .invalidArgument(let m): return m
+        }
+    }
+}
+
+/// A problem found in a figure's input, and whether the affected part was still drawn.
+public struct FigureIssue: Equatable, CustomStringConvertible {
+    public enum Severity: Equatable { case warning, error }
+    /// `.warning`: drawn with a documented treatment (e.g. NaN dropped); `.error`: that part not drawn.
+    public var severity: Severity
+    public var error: FigureError
+    public var description: String { error.description }
+}
+
+/// Figures that collect input issues instead of throwing while they are built.
+public protocol IssueReporting {
+    var issues: [FigureIssue] { get }
+}
+
+extension IssueReporting {
+    /// Throws the first issue (warning or error) found in the input; returns `self` when there is none.
+    public func validated() throws -> Self {
+        if let first = issues.first { throw first.error }
+        return self
+    }
+}
+
+import Foundation

@@ -1,0 +1,737 @@
+// Rendering one `Axes` (a panel) into SVG: domains, margins, ticks, marks, legend, colour bar, notes.
+// `Subplots` reuses the same steps with margins and domains shared across panels.
+
+import Foundation
+
+struct Rect {
+    var x, y, w, h: Double
+    var maxX: Double { x + w }
+    var maxY: Double { y + h }
+    func contains(_ px: Double, _ py: Double) -> Bool { px >= x && px <= maxX && py >= y && py <= maxY }
+    func intersects(_ o: Rect) -> Bool { x < o.maxX && o.x < maxX && y < o.maxY && o.y < maxY }
+}
+
+/// Settings a Subplots grid imposes on each panel so plot areas line up.
+struct SharedLayout {
+    var left: Double, right: Double, top: Double, bottom: Double
+    var xDomain: (Double, Double)?
+    var yDomain: (Double, Double)?
+    var showXTickLabels = true
+    var showYTickLabels = true
+    var showXLabel = true
+    var showYLabel = true
+}
+
+enum LegendSymbol { case line(Color, dashed: Bool, markers: Bool), patch(Color, opacity: Double), point(Color), ring(Color) }
+struct LegendEntry { var label: String; var symbol: LegendSymbol }
+
+let tickFont = 12.0, labelFont = 13.0, titleFont = 15.0, legendFont = 12.0, noteFont = 11.0
+
+/// A panel prepared for drawing: marks, data bounds, legend, colour bar and issues, all derived from `Axes`.
+struct Panel {
+    let a: Axes
+    var legend: [LegendEntry] = []
+    var colorBar: ColorBarSpec?
+    var xBounds: (Double, Double)?
+    var yBounds: (Double, Double)?
+    var padX = false, padY = false, zeroY = false
+    var categories: [String] = []
+    var barSeries = 0
+    var renderIssues: [FigureIssue] = []
+    var hasHeatmap = false
+
+    init(_ a: Axes) {
+        self.a = a
+        let xlog = a.xScale == .log, ylog = a.yScale == .log
+        var xlo = Double.infinity, xhi = -Double.infinity, ylo = Double.infinity, yhi = -Double.infinity
+        var hiddenX = 0, hiddenY = 0
+        func addX(_ v: Double, pad: Bool = true) {
+            guard v.isFinite else { return }
+            if xlog && v <= 0 { hiddenX += 1; return }
+            xlo = min(xlo, v); xhi = max(xhi, v); if pad { padX = true }
+        }
+        func addY(_ v: Double, pad: Bool = true) {
+            guard v.isFinite else { return }
+            if ylog && v <= 0 { hiddenY += 1; return }
+            ylo = min(ylo, v); yhi = max(yhi, v); if pad { padY = true }
+        }
+        for m in a.marks {
+            switch m {
+            case .line(let l):
+                for i in 0..<l.xs.count where l.xs[i].isFinite && l.ys[i].isFinite { addX(l.xs[i]); addY(l.ys[i]) }
+                if let s = l.label { legend.append(LegendEntry(label: s, symbol: .line(l.color, dashed: l.dashed, markers: l.markers))) }
+            case .points(let p):
+                for g in p.groups {
+                    for i in 0..<g.xs.count where g.xs[i].isFinite && g.ys[i].isFinite { addX(g.xs[i]); addY(g.ys[i]) }
+                    if let s = g.label, p.colorBar == nil { legend.append(LegendEntry(label: s, symbol: .point(g.color))) }
+                }
+                if let cb = p.colorBar, colorBar == nil { colorBar = cb }
+            case .rects(let r):
+                for d in r.rects { addX(d.x0, pad: false); addX(d.x1, pad: false); addY(d.y1) }
+                if !ylog { zeroY = true }
+                if let s = r.label { legend.append(LegendEntry(label: s, symbol: .patch(r.color, opacity: r.opacity))) }
+            case .bars(let b):
+                for c in b.categories where !categories.contains(c) { categories.append(c) }
+                for (i, v) in b.values.enumerated() { addY(v + (b.errors?[i] ?? 0)); addY(v - (b.errors?[i] ?? 0)) }
+                if !ylog { zeroY = true }
+                barSeries += 1
+                if let s = b.label { legend.append(LegendEntry(label: s, symbol: .patch(b.color, opacity: 0.85))) }
+            case .band(let b):
+                for i in 0..<b.xs.count where b.xs[i].isFinite && b.lo[i].isFinite && b.hi[i].isFinite { addX(b.xs[i]); addY(b.lo[i]); addY(b.hi[i]) }
+                if let s = b.label { legend.append(LegendEntry(label: s, symbol: b.mean == nil ? .patch(b.color, opacity: 0.25) : .line(b.color, dashed: false, markers: false))) }
+            case .heatmap(let h):
+                addX(h.x0, pad: false); addX(h.x1, pad: false); addY(h.y0, pad: false); addY(h.y1, pad: false)
+                colorBar = h.bar; hasHeatmap = true
+            case .contour(let c):
+                addX(c.x0, pad: false); addX(c.x1, pad: false); addY(c.y0, pad: false); addY(c.y1, pad: false)
+                if colorBar == nil { colorBar = c.bar }
+            case .ellipses(let e):
+                for r in e.rings { for p in r.points { addX(p.0); addY(p.1) } }
+                addX(e.mean.0); addY(e.mean.1)
+                if let s = e.label { legend.append(LegendEntry(label: s, symbol: .ring(e.color))) }
+            case .text, .arrow, .refLine: break  // annotations never stretch the axes
+            }
+        }
+        if !categories.isEmpty { addX(-0.5, pad: false); addX(Double(categories.count) - 0.5, pad: false) }
+        if xlo <= xhi { xBounds = (xlo, xhi) }
+        if ylo <= yhi { yBounds = (ylo, yhi) }
+        if hiddenX > 0 { renderIssues.append(FigureIssue(severity: .warning, error: .nonPositiveOnLogAxis("log x axis: \(hiddenX) value\(hiddenX == 1 ? "" : "s") <= 0 hidden"))) }
+        if hiddenY > 0 { renderIssues.append(FigureIssue(severity: .warning, error: .nonPositiveOnLogAxis("log y axis: \(hiddenY) value\(hiddenY == 1 ? "" : "s") <= 0 hidden"))) }
+        if let r = a.xRange { checkRange(r, log: xlog, axis: "x") }
+        if let r = a.yRange { checkRange(r, log: ylog, axis: "y") }
+        if a.marks.isEmpty && a.issues.isEmpty { renderIssues.append(FigureIssue(severity: .warning, error: .emptySeries("no data to plot"))) }
+    }
+
+    mutating func checkRange(_ r: ClosedRange<Double>, log: Bool, axis: String) {
+        if !(r.upperBound > r.lowerBound) || !r.lowerBound.isFinite || !r.upperBound.isFinite {
+            renderIssues.append(FigureIssue(severity: .error, error: .zeroWidthRange("\(axis) range \(r) has no width; fitted to the data instead")))
+        } else if log && r.lowerBound <= 0 {
+            renderIssues.append(FigureIssue(severity: .error, error: .nonPositiveOnLogAxis("log \(axis) range \(r) starts at or below 0; fitted to the data instead")))
+        }
+    }
+
+    var allIssues: [FigureIssue] { a.issues + renderIssues }
+
+    /// Domain for one axis: the user's range if valid, else the data padded by 4 % (not past a bar baseline).
+    static func domain(bounds: (Double, Double)?, user: ClosedRange<Double>?, log: Bool, pad: Bool, zero: Bool) -> (Double, Double) {
+        if let r = user, r.upperBound > r.lowerBound, r.lowerBound.isFinite, r.upperBound.isFinite, !log || r.lowerBound > 0 {
+            return (r.lowerBound, r.upperBound)
+        }
+        guard var (lo, hi) = bounds else { return log ? (1, 10) : (0, 1) }
+        if zero { lo = min(lo, 0); hi = max(hi, 0) }
+        if hi == lo {
+            // No spread: a documented +-0.5 (or +-10 %) window around the value.
+            if log { lo /= 2; hi *= 2 } else { let d = lo == 0 ? 0.5 : abs(lo) * 0.1; lo -= d; hi += d }
+            return (lo, hi)
+        }
+        guard pad else { return (lo, hi) }
+        if log {
+            let l0 = log10(lo), l1 = log10(hi), p = (l1 - l0) * 0.04
+            return (pow(10, l0 - p), pow(10, l1 + p))
+        }
+        let p = (hi - lo) * 0.04
+        return (zero && lo == 0 ? 0 : lo - p, zero && hi == 0 ? 0 : hi + p)
+    }
+}
+
+/// Everything about a panel's geometry once margins and domains are fixed.
+struct Layout {
+    var frame: Rect
+    var plot: Rect
+    var xs: Scale, ys: Scale
+    var xTicks: [Double], yTicks: [Double]
+    var xTickLabels: [String], yTickLabels: [String]
+    var legendRect: Rect?
+    var colorBarRect: Rect?
+    var shared: SharedLayout?
+}
+
+enum PlotRenderer {
+    static func render(_ a: Axes) -> String {
+        let p = Panel(a)
+        let frame = Rect(x: 0, y: 0, w: a.width, h: a.height)
+        let lay = layout(p, frame: frame, shared: nil)
+        let body = draw(p, lay, index: 0)
+        return svgDocument(width: a.width, height: a.height, title: a.title ?? a.kind, desc: describe(p, lay), body: body)
+    }
+
+    static func legendSize(_ p: Panel) -> (Double, Double) {
+        let w = (p.legend.map { textWidth($0.label, legendFont) }.max() ?? 0) + 40
+        return (w, Double(p.legend.count) * 18 + 10)
+    }
+
+    static func colorBarWidth(_ p: Panel) -> Double {
+        guard let cb = p.colorBar else { return 0 }
+        let labels = Ticks.labels(Ticks.linear(cb.lo, cb.hi, count: 5), log: false)
+        return 14 + 6 + (labels.map { textWidth($0, tickFont) }.max() ?? 20) + (cb.label != nil ? 22 : 0) + 14
+    }
+
+    /// Vertical margins that do not depend on ticks.
+    static func verticalMargins(_ p: Panel) -> (top: Double, bottom: Double) {
+        let notes = min(p.allIssues.count, 3) + (p.allIssues.count > 3 ? 1 : 0)
+        let top = p.a.title != nil ? 36.0 : 14
+        var bottom = 10 + 20.0 + (p.a.xLabel != nil ? 22 : 0)
+        bottom += Double(notes) * 15
+        if !p.categories.isEmpty { bottom += 2 }
+        return (top, bottom)
+    }
+
+    static func yTickInfo(_ p: Panel, domain: (Double, Double), height: Double) -> ([Double], [String]) {
+        let log = p.a.yScale == .log
+        let count = max(2, Int(height / 55))
+        let t = log ? Ticks.log(domain.0, domain.1, count: count) : Ticks.linear(domain.0, domain.1, count: count, integer: p.a.integerTicksY)
+        return (t, Ticks.labels(t, log: log))
+    }
+
+    static func xTickInfo(_ p: Panel, domain: (Double, Double), width: Double) -> ([Double], [String]) {
+        if !p.categories.isEmpty { return (p.categories.indices.map(Double.init), p.categories) }
+        let log = p.a.xScale == .log
+        let count = max(2, Int(width / 90))
+        let t = log ? Ticks.log(domain.0, domain.1, count: count) : Ticks.linear(domain.0, domain.1, count: count, integer: p.a.integerTicksX)
+        return (t, Ticks.labels(t, log: log))
+    }
+
+    static func labelWidth(_ s: String) -> Double {
+        // "10^-5" is drawn as 10 with a superscript.
+        if let r = s.range(of: "^") { return textWidth(String(s[..<r.lowerBound]), tickFont) + textWidth(String(s[r.upperBound...]), tickFont * 0.75) }
+        return textWidth(s, tickFont)
+    }
+
+    static func layout(_ p: Panel, frame: Rect, shared: SharedLayout?, forceOutsideLegend: Bool = false) -> Layout {
+        let a = p.a
+        var xd = shared?.xDomain ?? Panel.domain(bounds: p.xBounds, user: a.xRange, log: a.xScale == .log, pad: p.padX, zero: false)
+        var yd = shared?.yDomain ?? Panel.domain(bounds: p.yBounds, user: a.yRange, log: a.yScale == .log, pad: p.padY, zero: p.zeroY)
+        let (lw, lh) = legendSize(p)
+        let legendOutside = !p.legend.isEmpty && a.legend != .hidden && (a.legend == .outside || forceOutsideLegend)
+        let cbw = colorBarWidth(p)
+        var top: Double, bottom: Double, left: Double, right: Double
+        if let s = shared {
+            top = s.top; bottom = s.bottom; left = s.left; right = s.right
+        } else {
+            (top, bottom) = verticalMargins(p)
+            right = 18 + cbw + (legendOutside ? lw + 12 : 0)
+            let (_, yl) = yTickInfo(p, domain: yd, height: frame.h - top - bottom)
+            left = 10 + (a.yLabel != nil ? 22 : 0) + (yl.map(labelWidth).max() ?? 10) + 8
+        }
+        var plot = Rect(x: frame.x + left, y: frame.y + top, w: max(20, frame.w - left - right), h: max(20, frame.h - top - bottom))
+        if a.equalAspect && shared == nil && a.xScale == .linear && a.yScale == .linear {
+            // Widen the domain that has fewer units per pixel so both axes share one scale.
+            let ux = (xd.1 - xd.0) / plot.w, uy = (yd.1 - yd.0) / plot.h
+            if ux > uy { let c = (yd.0 + yd.1) / 2, h = ux * plot.h / 2; yd = (c - h, c + h) }
+            else { let c = (xd.0 + xd.1) / 2, h = uy * plot.w / 2; xd = (c - h, c + h) }
+        }
+        let (yt, yl) = yTickInfo(p, domain: yd, height: plot.h)
+        let (xt, xl) = xTickInfo(p, domain: xd, width: plot.w)
+        // Keep the last x tick label inside the frame.
+        if shared == nil, let last = xl.last, let lx = xt.last {
+            let xs0 = Scale(d0: xd.0, d1: xd.1, r0: plot.x, r1: plot.maxX, log: a.xScale == .log)
+            let overflow = xs0(lx) + labelWidth(last) / 2 + 4 - frame.maxX
+            if overflow > 0 { plot.w -= overflow }
+        }
+        let xs = Scale(d0: xd.0, d1: xd.1, r0: plot.x, r1: plot.maxX, log: a.xScale == .log)
+        let ys = a.yInverted ? Scale(d0: yd.0, d1: yd.1, r0: plot.y, r1: plot.maxY, log: a.yScale == .log)
+                             : Scale(d0: yd.0, d1: yd.1, r0: plot.maxY, r1: plot.y, log: a.yScale == .log)
+        var lay = Layout(frame: frame, plot: plot, xs: xs, ys: ys, xTicks: xt, yTicks: yt, xTickLabels: xl, yTickLabels: yl,
+                         legendRect: nil, colorBarRect: nil, shared: shared)
+        if p.colorBar != nil {
+            lay.colorBarRect = Rect(x: plot.maxX + 14, y: plot.y + 4, w: 14, h: plot.h - 8)
+        }
+        if !p.legend.isEmpty && a.legend != .hidden {
+            if legendOutside {
+                lay.legendRect = Rect(x: plot.maxX + 12 + (p.colorBar != nil ? cbw : 0), y: plot.y, w: lw, h: lh)
+            } else {
+                let occ = Occupancy(p, lay)
+                let cands = [Rect(x: plot.maxX - lw - 6, y: plot.y + 6, w: lw, h: lh), Rect(x: plot.x + 6, y: plot.y + 6, w: lw, h: lh),
+                             Rect(x: plot.maxX - lw - 6, y: plot.maxY - lh - 6, w: lw, h: lh), Rect(x: plot.x + 6, y: plot.maxY - lh - 6, w: lw, h: lh)]
+                if lw < plot.w * 0.6, lh < plot.h * 0.7, let free = cands.first(where: { !occ.hits($0) }) {
+                    lay.legendRect = free
+                } else if shared == nil && !forceOutsideLegend {
+                    return layout(p, frame: frame, shared: shared, forceOutsideLegend: true)
+                } else {
+                    // In a shared grid there is no room outside: take the emptiest corner.
+                    lay.legendRect = cands.min(by: { occ.count($0) < occ.count($1) })
+                }
+            }
+        }
+        return lay
+    }
+
+    // MARK: drawing
+
+    static func draw(_ p: Panel, _ l: Layout, index: Int) -> String {
+        let a = p.a
+        var s = ""
+        let clip = "§ID§-c\(index)"
+        let pl = l.plot
+        s += "<defs><clipPath id=\"\(clip)\"><rect x=\"\(num(pl.x))\" y=\"\(num(pl.y))\" width=\"\(num(pl.w))\" height=\"\(num(pl.h))\"/></clipPath>"
+        if let cb = p.colorBar {
+            s += "<linearGradient id=\"§ID§-g\(index)\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
+            for i in 0...10 { s += "<stop offset=\"\(fixed(Double(i) / 10, 1))\" stop-color=\"\(cb.color(Double(i) / 10).svg)\"/>" }
+            s += "</linearGradient>"
+        }
+        s += "</defs>\n"
+        // Grid lines under the data.
+        var grid = ""
+        for t in l.xTicks where p.categories.isEmpty { let x = l.xs(t); if x >= pl.x - 0.5 && x <= pl.maxX + 0.5 { grid += "M\(num(x)) \(num(pl.y))V\(num(pl.maxY))" } }
+        for t in l.yTicks { let y = l.ys(t); if y >= pl.y - 0.5 && y <= pl.maxY + 0.5 { grid += "M\(num(pl.x)) \(num(y))H\(num(pl.maxX))" } }
+        if !grid.isEmpty && !p.hasHeatmap { s += "<path d=\"\(grid)\" stroke=\"currentColor\" stroke-opacity=\"0.1\" fill=\"none\"/>\n" }
+        s += "<g clip-path=\"url(#\(clip))\">\n"
+        var barIndex = 0
+        for m in a.marks {
+            switch m {
+            case .heatmap(let h): s += drawHeatmap(h, l)
+            default: break
+            }
+        }
+        for m in a.marks {
+            switch m {
+            case .line(let ln): s += drawLine(ln, l)
+            case .points(let pm): s += drawPoints(pm, l)
+            case .rects(let r): s += drawRects(r, l)
+            case .bars(let b): s += drawBars(b, l, p, index: barIndex); barIndex += 1
+            case .band(let b): s += drawBand(b, l)
+            case .contour(let c): s += drawContour(c, l, overHeatmap: p.hasHeatmap)
+            case .ellipses(let e): s += drawEllipses(e, l)
+            case .refLine(let r): s += drawRefLine(r, l)
+            case .heatmap, .text, .arrow: break
+            }
+        }
+        s += "</g>\n"
+        for m in a.marks {
+            switch m {
+            case .text(let t): s += drawText(t, l)
+            case .arrow(let ar): s += drawArrow(ar, l)
+            default: break
+            }
+        }
+        s += drawAxes(p, l)
+        if let lr = l.legendRect { s += drawLegend(p.legend, lr) }
+        if let cb = p.colorBar, let r = l.colorBarRect { s += drawColorBar(cb, r, gradient: "§ID§-g\(index)") }
+        s += drawNotes(p.allIssues, l)
+        return s
+    }
+
+    static func px(_ l: Layout, _ x: Double, _ y: Double) -> (Double, Double)? {
+        guard l.xs.accepts(x), l.ys.accepts(y) else { return nil }
+        return (l.xs(x), l.ys(y))
+    }
+
+    /// Polyline path data, broken at points that cannot be placed (NaN, <= 0 on log axes).
+    static func polyline(_ pts: [(Double, Double)?]) -> String {
+        var d = "", pen = false
+        for q in pts {
+            guard let (x, y) = q else { pen = false; continue }
+            d += (pen ? "L" : "M") + num(x) + " " + num(y)
+            pen = true
+        }
+        return d
+    }
+
+    static func drawLine(_ ln: LineMark, _ l: Layout) -> String {
+        let pts = (0..<ln.xs.count).map { px(l, ln.xs[$0], ln.ys[$0]) }
+        var s = "<path d=\"\(polyline(pts))\" fill=\"none\" stroke=\"\(ln.color.svg)\" stroke-width=\"\(num(ln.width))\" stroke-linejoin=\"round\" stroke-linecap=\"round\""
+        if ln.dashed { s += " stroke-dasharray=\"6 4\"" }
+        s += "/>\n"
+        if ln.markers { s += dots(pts.compactMap { $0 }, color: ln.color, size: 6, opacity: 1) }
+        else {
+            // A point with gaps on both sides would be invisible as a line: show it as a dot.
+            let lone = pts.indices.compactMap { i -> (Double, Double)? in
+                guard let q = pts[i], i == 0 || pts[i - 1] == nil, i == pts.count - 1 || pts[i + 1] == nil else { return nil }
+                return q
+            }
+            s += dots(lone, color: ln.color, size: ln.width * 2.5, opacity: 1)
+        }
+        return s
+    }
+
+    /// Many dots in one path: each dot is a zero-length subpath drawn with a round cap, coordinates
+    /// in tenths of a pixel (integers, under scale(.1)) as short relative moves, visited in a
+    /// serpentine order over 16 px cells so successive moves are short. Identical dots are merged.
+    static func dots(_ pts: [(Double, Double)], color: Color, size: Double, opacity: Double) -> String {
+        guard !pts.isEmpty else { return "" }
+        var q = pts.map { (Int(($0.0 * 10).rounded()), Int(($0.1 * 10).rounded())) }
+        q.sort { a, b in
+            let ra = a.1 / 160, rb = b.1 / 160
+            if ra != rb { return ra < rb }
+            let ca = a.0 / 160, cb = b.0 / 160
+            if ca != cb { return ra % 2 == 0 ? ca < cb : ca > cb }
+            return a < b
+        }
+        var d = "M\(q[0].0) \(q[0].1)h0"
+        var prev = q[0]
+        for p in q.dropFirst() where p != prev {
+            let dx = p.0 - prev.0, dy = p.1 - prev.1
+            d += "m\(dx)" + (dy < 0 ? "" : " ") + "\(dy)h0"
+            prev = p
+        }
+        var s = "<path transform=\"scale(.1)\" d=\"\(d)\" stroke=\"\(color.svg)\" stroke-width=\"\(num(size * 10))\" stroke-linecap=\"round\""
+        if opacity < 1 { s += " stroke-opacity=\"\(fixed(opacity, 2))\"" }
+        return s + "/>\n"
+    }
+
+    static func drawPoints(_ pm: PointsMark, _ l: Layout) -> String {
+        var s = ""
+        for g in pm.groups {
+            let pts = (0..<g.xs.count).compactMap { px(l, g.xs[$0], g.ys[$0]) }
+            s += dots(pts, color: g.color, size: pm.size, opacity: pm.opacity)
+        }
+        return s
+    }
+
+    static func rectPath(_ l: Layout, _ r: DataRect) -> String? {
+        let y0 = l.ys.log && r.y0 <= 0 ? l.ys.d0 : r.y0
+        guard let (ax, ay) = px(l, r.x0, y0), let (bx, by) = px(l, r.x1, r.y1), r.y1 != r.y0 else { return nil }
+        return "M\(num(ax)) \(num(ay))H\(num(bx))V\(num(by))H\(num(ax))Z"
+    }
+
+    static func drawRects(_ r: RectsMark, _ l: Layout) -> String {
+        let d = r.rects.compactMap { rectPath(l, $0) }.joined()
+        guard !d.isEmpty else { return "" }
+        return "<path d=\"\(d)\" fill=\"\(r.color.svg)\" fill-opacity=\"\(fixed(r.opacity, 2))\" stroke=\"\(r.color.svg)\" stroke-width=\"1\"/>\n"
+    }
+
+    static func drawBars(_ b: BarsMark, _ l: Layout, _ p: Panel, index: Int) -> String {
+        let n = Double(max(p.barSeries, 1)), band = 0.8, w = band / n
+        var d = "", e = ""
+        for (i, c) in b.categories.enumerated() {
+            guard let k = p.categories.firstIndex(of: c), b.values[i].isFinite else { continue }
+            let x0 = Double(k) - band / 2 + Double(index) * w
+            if let r = rectPath(l, DataRect(x0: x0, x1: x0 + w * 0.92, y0: 0, y1: b.values[i])) { d += r }
+            if let err = b.errors?[i], err.isFinite, err > 0, let (cx, y1) = px(l, x0 + w * 0.46, b.values[i] + err),
+               let (_, y2) = px(l, x0 + w * 0.46, b.values[i] - err) ?? px(l, x0 + w * 0.46, l.ys.d0) {
+                let cap = min(6, (l.xs(1) - l.xs(0)) * w * 0.2)
+                e += "M\(num(cx)) \(num(y1))V\(num(y2))M\(num(cx - cap)) \(num(y1))h\(num(2 * cap))M\(num(cx - cap)) \(num(y2))h\(num(2 * cap))"
+            }
+        }
+        var s = d.isEmpty ? "" : "<path d=\"\(d)\" fill=\"\(b.color.svg)\" fill-opacity=\"0.85\"/>\n"
+        if !e.isEmpty { s += "<path d=\"\(e)\" stroke=\"currentColor\" stroke-width=\"1.5\" fill=\"none\"/>\n" }
+        return s
+    }
+
+    static func drawBand(_ b: BandMark, _ l: Layout) -> String {
+        // One polygon per run of placeable points: upper edge forward, lower edge back.
+        var d = "", run: [(Double, Double, Double)] = []
+        func flush() {
+            if run.count >= 2 {
+                d += "M" + run.map { "\(num($0.0)) \(num($0.2))" }.joined(separator: "L")
+                d += "L" + run.reversed().map { "\(num($0.0)) \(num($0.1))" }.joined(separator: "L") + "Z"
+            }
+            run.removeAll()
+        }
+        for i in 0..<b.xs.count {
+            if let (x, ylo) = px(l, b.xs[i], b.lo[i]), let (_, yhi) = px(l, b.xs[i], b.hi[i]) { run.append((x, ylo, yhi)) } else { flush() }
+        }
+        flush()
+        var s = d.isEmpty ? "" : "<path d=\"\(d)\" fill=\"\(b.color.svg)\" fill-opacity=\"0.22\"/>\n"
+        if let m = b.mean {
+            let pts = (0..<b.xs.count).map { px(l, b.xs[$0], m[$0]) }
+            s += "<path d=\"\(polyline(pts))\" fill=\"none\" stroke=\"\(b.color.svg)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>\n"
+        }
+        return s
+    }
+
+    static func drawHeatmap(_ h: HeatmapMark, _ l: Layout) -> String {
+        var rgba = [UInt8](); rgba.reserveCapacity(h.nx * h.ny * 4)
+        // Colour lookup through 256 levels: the same 8-bit output, 40x fewer colour-map evaluations.
+        let lut = h.bar.map.samples(256)
+        for row in 0..<h.ny {
+            let j = h.rowZeroAtTop ? row : h.ny - 1 - row
+            for i in 0..<h.nx {
+                let v = h.values[j * h.nx + i]
+                if !v.isFinite { rgba += [0, 0, 0, 0]; continue }
+                let c = lut[min(255, max(0, Int(((v - h.bar.lo) / (h.bar.hi - h.bar.lo) * 255).rounded())))]
+                rgba += [c.r, c.g, c.b, 255]
+            }
+        }
+        guard let png = try? PNG.encode(width: h.nx, height: h.ny, colorType: .rgba, pixels: rgba) else { return "" }
+        let xa = l.xs(h.x0), xb = l.xs(h.x1), ya = l.ys(h.y0), yb = l.ys(h.y1)
+        return "<image x=\"\(num(min(xa, xb)))\" y=\"\(num(min(ya, yb)))\" width=\"\(num(abs(xb - xa)))\" height=\"\(num(abs(yb - ya)))\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"\(PNG.dataURL(png))\"/>\n"
+    }
+
+    static func drawContour(_ c: ContourMark, _ l: Layout, overHeatmap: Bool) -> String {
+        var s = ""
+        for lv in c.levels {
+            let d = lv.polylines.map { pl in polyline(pl.map { px(l, $0.0, $0.1) }) }.joined()
+            guard !d.isEmpty else { continue }
+            let t = c.bar.hi > c.bar.lo ? (lv.level - c.bar.lo) / (c.bar.hi - c.bar.lo) : 0.5
+            let stroke = overHeatmap ? "#ffffff\" stroke-opacity=\"0.75" : c.bar.color(t).svg
+            s += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(overHeatmap ? "1.2" : "1.8")\" stroke-linejoin=\"round\"/>\n"
+        }
+        return s
+    }
+
+    static func drawEllipses(_ e: EllipseMark, _ l: Layout) -> String {
+        var s = ""
+        for (k, r) in e.rings.enumerated() {
+            let pts = r.points.map { px(l, $0.0, $0.1) }
+            var d = polyline(pts)
+            if !d.isEmpty && !pts.contains(where: { $0 == nil }) { d += "Z" }
+            let op = [1.0, 0.75, 0.5][min(k, 2)]
+            s += "<path d=\"\(d)\" fill=\"\(k == 0 ? e.color.svg : "none")\" fill-opacity=\"0.08\" stroke=\"\(e.color.svg)\" stroke-opacity=\"\(fixed(op, 2))\" stroke-width=\"2\"\(k > 0 ? " stroke-dasharray=\"\(k == 1 ? "7 4" : "2 4")\"" : "")/>\n"
+            // Label each ring at its rightmost point.
+            if let right = pts.compactMap({ $0 }).max(by: { $0.0 < $1.0 }), l.plot.contains(right.0 + 16, right.1) {
+                s += "<text x=\"\(num(right.0 + 4))\" y=\"\(num(right.1 + 4))\" font-size=\"11\" fill=\"\(e.color.svg)\">\(fixed(r.sigma, r.sigma == r.sigma.rounded() ? 0 : 1))σ</text>\n"
+            }
+        }
+        if let (mx, my) = px(l, e.mean.0, e.mean.1) {
+            s += "<path d=\"M\(num(mx - 5)) \(num(my))h10M\(num(mx)) \(num(my - 5))v10\" stroke=\"\(e.color.svg)\" stroke-width=\"2\"/>\n"
+        }
+        return s
+    }
+
+    static func drawRefLine(_ r: RefLineMark, _ l: Layout) -> String {
+        let pl = l.plot
+        if r.vertical {
+            guard l.xs.accepts(r.value) else { return "" }
+            let x = l.xs(r.value)
+            var s = "<path d=\"M\(num(x)) \(num(pl.y))V\(num(pl.maxY))\" stroke=\"\(r.color.svg)\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>\n"
+            if let t = r.label { s += "<text x=\"\(num(x + 4))\" y=\"\(num(pl.y + 14))\" font-size=\"12\" fill=\"\(r.color.svg)\">\(esc(t))</text>\n" }
+            return s
+        }
+        guard l.ys.accepts(r.value) else { return "" }
+        let y = l.ys(r.value)
+        var s = "<path d=\"M\(num(pl.x)) \(num(y))H\(num(pl.maxX))\" stroke=\"\(r.color.svg)\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>\n"
+        if let t = r.label { s += "<text x=\"\(num(pl.maxX - 4))\" y=\"\(num(y - 5))\" font-size=\"12\" text-anchor=\"end\" fill=\"\(r.color.svg)\">\(esc(t))</text>\n" }
+        return s
+    }
+
+    static func drawText(_ t: TextMark, _ l: Layout) -> String {
+        guard let (x, y) = px(l, t.x, t.y) else { return "" }
+        let runs = parseMarkup(t.text)
+        return "<text x=\"\(num(x))\" y=\"\(num(y))\" font-size=\"13\" text-anchor=\"\(t.anchor)\" fill=\"\(t.color.svg)\" style=\"paint-order:stroke;stroke:var(--fig-bg,#fff);stroke-width:3px;stroke-linejoin:round\">\(markupTSpans(runs, 13))</text>\n"
+    }
+
+    static func arrowHead(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double, size: Double) -> String {
+        let len = max(((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0)).squareRoot(), 1e-9)
+        let ux = (x1 - x0) / len, uy = (y1 - y0) / len
+        let bx = x1 - ux * size, by = y1 - uy * size
+        return "M\(num(x1)) \(num(y1))L\(num(bx - uy * size * 0.45)) \(num(by + ux * size * 0.45))L\(num(bx + uy * size * 0.45)) \(num(by - ux * size * 0.45))Z"
+    }
+
+    static func drawArrow(_ ar: ArrowMark, _ l: Layout) -> String {
+        guard let (x0, y0) = px(l, ar.from.0, ar.from.1), let (x1, y1) = px(l, ar.to.0, ar.to.1) else { return "" }
+        let len = max(((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0)).squareRoot(), 1e-9)
+        let ux = (x1 - x0) / len, uy = (y1 - y0) / len
+        var s = "<path d=\"M\(num(x0)) \(num(y0))L\(num(x1 - ux * 8)) \(num(y1 - uy * 8))\" stroke=\"\(ar.color.svg)\" stroke-width=\"1.5\"/>"
+        s += "<path d=\"\(arrowHead(x0, y0, x1, y1, size: 9))\" fill=\"\(ar.color.svg)\"/>\n"
+        if let t = ar.text {
+            // Text sits beyond the tail, away from the head.
+            let anchor = ux > 0.4 ? "end" : (ux < -0.4 ? "start" : "middle")
+            let ty = y0 - uy * 6 + (uy > 0.4 ? -2 : (uy < -0.4 ? 12 : 4))
+            s += "<text x=\"\(num(x0 - ux * 5))\" y=\"\(num(ty))\" font-size=\"13\" text-anchor=\"\(anchor)\" fill=\"\(ar.color.svg)\" style=\"paint-order:stroke;stroke:var(--fig-bg,#fff);stroke-width:3px;stroke-linejoin:round\">\(markupTSpans(parseMarkup(t), 13))</text>\n"
+        }
+        return s
+    }
+
+    static func tickLabelMarkup(_ s: String) -> String {
+        guard let r = s.range(of: "^") else { return esc(s) }
+        let base = String(s[..<r.lowerBound]), exp = String(s[r.upperBound...]).replacingOccurrences(of: "-", with: "−")
+        return esc(base) + "<tspan dy=\"-5\" font-size=\"9\">\(esc(exp))</tspan>"
+    }
+
+    static func drawAxes(_ p: Panel, _ l: Layout) -> String {
+        let a = p.a, pl = l.plot
+        let showX = l.shared?.showXTickLabels ?? true, showY = l.shared?.showYTickLabels ?? true
+        var s = "<g fill=\"none\" stroke=\"currentColor\" stroke-width=\"1\">"
+        s += "<path d=\"M\(num(pl.x)) \(num(pl.y))V\(num(pl.maxY))H\(num(pl.maxX))\"/>"
+        var ticks = ""
+        for t in l.xTicks { let x = l.xs(t); if x >= pl.x - 0.5 && x <= pl.maxX + 0.5 { ticks += "M\(num(x)) \(num(pl.maxY))v5" } }
+        for t in l.yTicks { let y = l.ys(t); if y >= pl.y - 0.5 && y <= pl.maxY + 0.5 { ticks += "M\(num(pl.x)) \(num(y))h-5" } }
+        if !ticks.isEmpty { s += "<path d=\"\(ticks)\"/>" }
+        s += "</g>\n"
+        s += "<g font-size=\"\(num(tickFont))\" fill=\"currentColor\">"
+        if showX {
+            // Category labels that would collide are drawn every k-th.
+            let maxW = l.xTickLabels.map(labelWidth).max() ?? 0
+            let spacing = l.xTicks.count > 1 ? abs(l.xs(l.xTicks[1]) - l.xs(l.xTicks[0])) : pl.w
+            let every = maxW + 6 > spacing ? Int(((maxW + 6) / max(spacing, 1)).rounded(.up)) : 1
+            for (i, t) in l.xTicks.enumerated() where i % every == 0 {
+                let x = l.xs(t); guard x >= pl.x - 0.5 && x <= pl.maxX + 0.5 else { continue }
+                s += "<text x=\"\(num(x))\" y=\"\(num(pl.maxY + 19))\" text-anchor=\"middle\">\(tickLabelMarkup(l.xTickLabels[i]))</text>"
+            }
+        }
+        if showY {
+            for (i, t) in l.yTicks.enumerated() {
+                let y = l.ys(t); guard y >= pl.y - 0.5 && y <= pl.maxY + 0.5 else { continue }
+                s += "<text x=\"\(num(pl.x - 8))\" y=\"\(num(y + 4))\" text-anchor=\"end\">\(tickLabelMarkup(l.yTickLabels[i]))</text>"
+            }
+        }
+        s += "</g>\n"
+        if let t = a.xLabel, l.shared?.showXLabel ?? true {
+            s += "<text x=\"\(num(pl.x + pl.w / 2))\" y=\"\(num(pl.maxY + 40))\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
+        }
+        if let t = a.yLabel, l.shared?.showYLabel ?? true {
+            let w = l.yTickLabels.map(labelWidth).max() ?? 10
+            let x = showY ? pl.x - 14 - w - 8 : pl.x - 14
+            s += "<text transform=\"translate(\(num(x)) \(num(pl.y + pl.h / 2))) rotate(-90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
+        }
+        if let t = a.title {
+            s += "<text x=\"\(num(pl.x + pl.w / 2))\" y=\"\(num(l.frame.y + 22))\" font-size=\"\(num(titleFont))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
+        }
+        return s
+    }
+
+    static func drawLegend(_ entries: [LegendEntry], _ r: Rect) -> String {
+        var s = "<g font-size=\"\(num(legendFont))\">"
+        s += "<rect x=\"\(num(r.x))\" y=\"\(num(r.y))\" width=\"\(num(r.w))\" height=\"\(num(r.h))\" rx=\"4\" style=\"fill:var(--fig-bg,#fff)\" fill-opacity=\"0.85\" stroke=\"currentColor\" stroke-opacity=\"0.2\"/>"
+        for (i, e) in entries.enumerated() {
+            let y = r.y + 14 + Double(i) * 18, x = r.x + 8
+            switch e.symbol {
+            case .line(let c, let dashed, let markers):
+                s += "<path d=\"M\(num(x)) \(num(y - 4))h22\" stroke=\"\(c.svg)\" stroke-width=\"2\"\(dashed ? " stroke-dasharray=\"6 4\"" : "")/>"
+                if markers { s += "<circle cx=\"\(num(x + 11))\" cy=\"\(num(y - 4))\" r=\"3\" fill=\"\(c.svg)\"/>" }
+            case .patch(let c, let op):
+                s += "<rect x=\"\(num(x + 3))\" y=\"\(num(y - 10))\" width=\"16\" height=\"12\" fill=\"\(c.svg)\" fill-opacity=\"\(fixed(max(op, 0.35), 2))\" stroke=\"\(c.svg)\"/>"
+            case .point(let c):
+                s += "<circle cx=\"\(num(x + 11))\" cy=\"\(num(y - 4))\" r=\"4\" fill=\"\(c.svg)\"/>"
+            case .ring(let c):
+                s += "<ellipse cx=\"\(num(x + 11))\" cy=\"\(num(y - 4))\" rx=\"10\" ry=\"5\" fill=\"none\" stroke=\"\(c.svg)\" stroke-width=\"2\"/>"
+            }
+            s += "<text x=\"\(num(x + 30))\" y=\"\(num(y))\" fill=\"currentColor\">\(esc(e.label))</text>"
+        }
+        return s + "</g>\n"
+    }
+
+    static func drawColorBar(_ cb: ColorBarSpec, _ r: Rect, gradient: String) -> String {
+        var s = "<rect x=\"\(num(r.x))\" y=\"\(num(r.y))\" width=\"\(num(r.w))\" height=\"\(num(r.h))\" fill=\"url(#\(gradient))\" stroke=\"currentColor\" stroke-opacity=\"0.3\"/>\n"
+        let sc = Scale(d0: cb.lo, d1: cb.hi, r0: r.maxY, r1: r.y, log: false)
+        let ticks = Ticks.linear(cb.lo, cb.hi, count: 5), labels = Ticks.labels(ticks, log: false)
+        var d = ""
+        for t in ticks { d += "M\(num(r.maxX)) \(num(sc(t)))h4" }
+        if let lv = cb.levels { for v in lv { d += "M\(num(r.x)) \(num(sc(v)))h\(num(r.w))" } }
+        s += "<path d=\"\(d)\" stroke=\"currentColor\" stroke-width=\"1\"/>\n<g font-size=\"\(num(tickFont))\" fill=\"currentColor\">"
+        for (t, lab) in zip(ticks, labels) { s += "<text x=\"\(num(r.maxX + 7))\" y=\"\(num(sc(t) + 4))\">\(esc(lab))</text>" }
+        s += "</g>\n"
+        if let lab = cb.label {
+            let w = labels.map { textWidth($0, tickFont) }.max() ?? 20
+            s += "<text transform=\"translate(\(num(r.maxX + 14 + w)) \(num(r.y + r.h / 2))) rotate(90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(lab))</text>\n"
+        }
+        return s
+    }
+
+    static func drawNotes(_ issues: [FigureIssue], _ l: Layout) -> String {
+        guard !issues.isEmpty else { return "" }
+        var lines = issues.prefix(3).map { ($0.severity == .error ? "✕ " : "⚠ ") + $0.description }
+        if issues.count > 3 { lines.append("… and \(issues.count - 3) more") }
+        var s = "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"
+        let y0 = l.frame.maxY - Double(lines.count) * 15 + 8
+        for (i, t) in lines.enumerated() { s += "<text x=\"\(num(l.frame.x + 8))\" y=\"\(num(y0 + Double(i) * 15))\">\(esc(t))</text>" }
+        return s + "</g>\n"
+    }
+
+    // MARK: description
+
+    static func describe(_ p: Panel, _ l: Layout) -> String {
+        if let s = p.a.summary { return s }
+        let a = p.a
+        var parts: [String] = []
+        for m in a.marks {
+            switch m {
+            case .line(let x): parts.append("line\(x.label.map { " \"\($0)\"" } ?? "") with \(x.xs.count) points")
+            case .points(let x):
+                let n = x.groups.reduce(0) { $0 + $1.xs.count }
+                if x.colorBar != nil { parts.append("\(n) points coloured by \(x.colorBar?.label ?? "value")") }
+                else { parts.append("\(n) points" + (x.groups.count > 1 ? " in \(x.groups.count) categories (\(x.groups.compactMap { $0.label }.joined(separator: ", ")))" : "")) }
+            case .rects(let x): parts.append("histogram\(x.label.map { " \"\($0)\"" } ?? "") with \(x.rects.count) bins")
+            case .bars(let x): parts.append("bars\(x.label.map { " \"\($0)\"" } ?? ""): " + zip(x.categories, x.values).map { "\($0) \(shortNumber($1))" }.joined(separator: ", "))
+            case .band(let x): parts.append("band\(x.label.map { " \"\($0)\"" } ?? "") over \(x.xs.count) points")
+            case .heatmap(let x): parts.append("heatmap of \(x.ny) x \(x.nx) values from \(shortNumber(x.bar.lo)) to \(shortNumber(x.bar.hi))")
+            case .contour(let x): parts.append("contour lines at \(x.levels.map { shortNumber($0.level) }.joined(separator: ", "))")
+            case .ellipses(let x): parts.append("\(x.rings.map { shortNumber($0.sigma) }.joined(separator: ", "))-sigma ellipses around (\(shortNumber(x.mean.0)), \(shortNumber(x.mean.1)))")
+            case .text(let x): parts.append("note \"\(markupPlain(x.text))\"")
+            case .arrow(let x): if let t = x.text { parts.append("arrow \"\(markupPlain(t))\"") }
+            case .refLine(let x): parts.append("\(x.vertical ? "vertical" : "horizontal") line at \(shortNumber(x.value))")
+            }
+        }
+        var s = a.kind
+        if let t = a.title { s += " \"\(t)\"" }
+        s += parts.isEmpty ? " with no data" : ": " + parts.joined(separator: "; ")
+        let xl = a.xLabel ?? "x", yl = a.yLabel ?? "y"
+        if p.categories.isEmpty { s += ". \(xl) from \(shortNumber(l.xs.d0)) to \(shortNumber(l.xs.d1))\(a.xScale == .log ? " (log scale)" : "")" }
+        else { s += ". \(xl): \(p.categories.joined(separator: ", "))" }
+        s += "; \(yl) from \(shortNumber(l.ys.d0)) to \(shortNumber(l.ys.d1))\(a.yScale == .log ? " (log scale)" : "")."
+        if !p.allIssues.isEmpty { s += " Notes: " + p.allIssues.map { $0.description }.joined(separator: "; ") + "." }
+        return s
+    }
+}
+
+/// Three significant digits, fixed formatting (for descriptions).
+func shortNumber(_ v: Double) -> String {
+    guard v.isFinite else { return String(describing: v) }
+    if v == 0 { return "0" }
+    let e = Int(floor(log10(abs(v))))
+    if e >= 6 || e < -3 { return String(format: "%.2e", v) }
+    var s = fixed(v, max(0, 2 - e))
+    if s.contains(".") { while s.hasSuffix("0") { s.removeLast() }; if s.hasSuffix(".") { s.removeLast() } }
+    return s
+}
+
+/// A coarse raster of where a panel draws data, used to place the legend where it covers nothing.
+struct Occupancy {
+    let cell = 6.0
+    var cols: Int, rows: Int, origin: (Double, Double)
+    var bits: [Bool]
+
+    init(_ p: Panel, _ l: Layout) {
+        let pl = l.plot
+        origin = (pl.x, pl.y)
+        cols = Int(pl.w / cell) + 1; rows = Int(pl.h / cell) + 1
+        bits = [Bool](repeating: false, count: cols * rows)
+        func mark(_ x: Double, _ y: Double) {
+            let c = Int((x - origin.0) / cell), r = Int((y - origin.1) / cell)
+            if c >= 0 && c < cols && r >= 0 && r < rows { bits[r * cols + c] = true }
+        }
+        func segment(_ a: (Double, Double), _ b: (Double, Double)) {
+            let len = max(abs(b.0 - a.0), abs(b.1 - a.1))
+            let n = max(1, Int(len / 3))
+            for k in 0...n { let t = Double(k) / Double(n); mark(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t) }
+        }
+        func poly(_ pts: [(Double, Double)?]) {
+            var prev: (Double, Double)? = nil
+            for q in pts { if let q, let p0 = prev { segment(p0, q) } else if let q { mark(q.0, q.1) }; prev = q }
+        }
+        func fill(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) {
+            var y = min(y0, y1)
+            while y <= max(y0, y1) { var x = min(x0, x1); while x <= max(x0, x1) { mark(x, y); x += cell / 2 }; y += cell / 2 }
+        }
+        for m in p.a.marks {
+            switch m {
+            case .line(let ln): poly((0..<ln.xs.count).map { PlotRenderer.px(l, ln.xs[$0], ln.ys[$0]) })
+            case .points(let pm):
+                for g in pm.groups { for i in 0..<g.xs.count { if let q = PlotRenderer.px(l, g.xs[i], g.ys[i]) { mark(q.0, q.1) } } }
+            case .rects(let r):
+                for d in r.rects where d.y1 != 0 { if let a = PlotRenderer.px(l, d.x0, max(d.y0, l.ys.log ? l.ys.d0 : d.y0)), let b = PlotRenderer.px(l, d.x1, d.y1) { fill(a.0, a.1, b.0, b.1) } }
+            case .bars(let b):
+                for (i, c) in b.categories.enumerated() where b.values[i].isFinite {
+                    guard let k = p.categories.firstIndex(of: c) else { continue }
+                    let top = b.values[i] + abs(b.errors?[i] ?? 0)
+                    if let a = PlotRenderer.px(l, Double(k) - 0.4, l.ys.log ? l.ys.d0 : 0), let q = PlotRenderer.px(l, Double(k) + 0.4, top) { fill(a.0, a.1, q.0, q.1) }
+                }
+            case .band(let b):
+                for i in 0..<b.xs.count { if let a = PlotRenderer.px(l, b.xs[i], b.lo[i]), let q = PlotRenderer.px(l, b.xs[i], b.hi[i]) { fill(a.0, a.1, q.0 + cell, q.1) } }
+                poly((0..<b.xs.count).map { PlotRenderer.px(l, b.xs[$0], b.hi[$0]) })
+            case .heatmap: fill(pl.x, pl.y, pl.maxX, pl.maxY)
+            case .contour(let c): for lv in c.levels { for line in lv.polylines { poly(line.map { PlotRenderer.px(l, $0.0, $0.1) }) } }
+            case .ellipses(let e): for r in e.rings { poly(r.points.map { PlotRenderer.px(l, $0.0, $0.1) }) }
+            case .text(let t):
+                if let q = PlotRenderer.px(l, t.x, t.y) {
+                    let w = textWidth(t.text, 13)
+                    let x0 = t.anchor == "end" ? q.0 - w : (t.anchor == "middle" ? q.0 - w / 2 : q.0)
+                    fill(x0, q.1 - 12, x0 + w, q.1 + 3)
+                }
+            case .arrow(let ar): if let a = PlotRenderer.px(l, ar.from.0, ar.from.1), let b = PlotRenderer.px(l, ar.to.0, ar.to.1) { segment(a, b) }
+            case .refLine: break
+            }
+        }
+    }
+
+    func count(_ r: Rect) -> Int {
+        var n = 0
+        let c0 = max(0, Int((r.x - 4 - origin.0) / cell)), c1 = min(cols - 1, Int((r.maxX + 4 - origin.0) / cell))
+        let r0 = max(0, Int((r.y - 4 - origin.1) / cell)), r1 = min(rows - 1, Int((r.maxY + 4 - origin.1) / cell))
+        guard c0 <= c1, r0 <= r1 else { return 0 }
+        for rr in r0...r1 { for cc in c0...c1 where bits[rr * cols + cc] { n += 1 } }
+        return n
+    }
+    func hits(_ r: Rect) -> Bool { count(r) > 0 }
+}

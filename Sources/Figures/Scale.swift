@@ -1,0 +1,100 @@
+// Axis scales and "nice" ticks (steps of 1, 2 or 5 times a power of ten; decades on log axes).
+
+import Foundation
+
+struct Scale {
+    var d0: Double, d1: Double  // domain
+    var r0: Double, r1: Double  // range in px
+    var log: Bool
+
+    func callAsFunction(_ v: Double) -> Double {
+        let t = log ? (log10(v) - log10(d0)) / (log10(d1) - log10(d0)) : (v - d0) / (d1 - d0)
+        return r0 + t * (r1 - r0)
+    }
+    /// True if v can be placed on this scale.
+    func accepts(_ v: Double) -> Bool { v.isFinite && (!log || v > 0) }
+}
+
+enum Ticks {
+    static func niceStep(_ raw: Double) -> Double {
+        guard raw > 0, raw.isFinite else { return 1 }
+        let e = floor(log10(raw)), f = raw / pow(10, e)
+        let n: Double = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10
+        return n * pow(10, e)
+    }
+
+    static func linearStep(_ lo: Double, _ hi: Double, count: Int, integer: Bool = false) -> Double {
+        var s = niceStep((hi - lo) / Double(max(count, 1)))
+        if integer { s = max(1, s.rounded()) }
+        return s
+    }
+
+    /// Tick values inside [lo, hi], about `count` of them.
+    static func linear(_ lo: Double, _ hi: Double, count: Int, integer: Bool = false) -> [Double] {
+        guard hi > lo, lo.isFinite, hi.isFinite else { return [] }
+        let step = linearStep(lo, hi, count: count, integer: integer)
+        let first = (lo / step).rounded(.up)
+        var out: [Double] = []
+        var k = first
+        while out.count < 1000 {
+            var v = k * step  // multiply, don't accumulate, so 0.1-steps stay exact-looking
+            if abs(v) < step * 1e-9 { v = 0 }
+            if v > hi + step * 1e-9 { break }
+            out.append(v); k += 1
+        }
+        return out
+    }
+
+    /// Ticks for a log axis: powers of ten, thinned when there are many decades, or 1-2-5 within
+    /// decades when there are few.
+    static func log(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
+        guard lo > 0, hi > lo else { return [] }
+        let e0 = Int(floor(log10(lo))), e1 = Int(ceil(log10(hi)))
+        let decades = e1 - e0
+        var out: [Double] = []
+        if decades <= 2 {
+            for e in e0...e1 { for m in [1.0, 2, 5] { let v = m * pow(10, Double(e)); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) } } }
+        } else {
+            let every = max(1, Int((Double(decades) / Double(max(count, 1))).rounded(.up)))
+            for e in e0...e1 where (e - e0) % every == 0 || e == 0 {
+                let v = pow(10, Double(e)); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) }
+            }
+        }
+        return out
+    }
+
+    /// Labels with a precision fitted to the step, so 0.1, 0.2, 0.3 never print as 0.30000000000000004.
+    static func labels(_ ticks: [Double], log: Bool) -> [String] {
+        guard !ticks.isEmpty else { return [] }
+        if log { return ticks.map(logLabel) }
+        let step = ticks.count > 1 ? abs(ticks[1] - ticks[0]) : max(abs(ticks[0]), 1)
+        let big = ticks.map(abs).max() ?? 0
+        if big >= 1e6 || (step < 1e-4 && big > 0) {
+            // Scientific: mantissa digits from the step relative to the largest power.
+            let e = floor(log10(big))
+            let digits = max(0, Int(ceil(-log10(step / pow(10, e)) - 1e-9)))
+            return ticks.map { v in
+                if v == 0 { return "0" }
+                let ev = floor(log10(abs(v)))
+                let m = v / pow(10, ev)
+                return fixed(m, min(digits, 6)) + "e" + String(Int(ev))
+            }
+        }
+        let decimals = max(0, Int(ceil(-log10(step) - 1e-9)))
+        return ticks.map { fixed($0, min(decimals, 10)).replacingOccurrences(of: "-", with: "−") }
+    }
+
+    static func logLabel(_ v: Double) -> String {
+        let e = log10(v)
+        if abs(e - e.rounded()) < 1e-9 {
+            let k = Int(e.rounded())
+            if k >= 0 && k <= 4 { return String(Int(pow(10, Double(k)).rounded())) }
+            if k < 0 && k >= -3 { return fixed(v, -k) }
+            return "10^" + String(k)  // drawn with a superscript by the renderer
+        }
+        let e10 = floor(e)
+        if e10 >= 0 && e10 <= 4 { return String(Int(v.rounded())) }
+        if e10 < 0 && e10 >= -3 { return fixed(v, Int(-e10)) }
+        return fixed(v / pow(10, e10), 0) + "×10^" + String(Int(e10))
+    }
+}
