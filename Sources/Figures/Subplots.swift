@@ -63,7 +63,8 @@ public struct Subplots: SVGConvertible, IssueReporting {
             let (_, yl) = PlotRenderer.yTickInfo(p, domain: yd, height: cellH - 60)
             let tickW = f.showYTickLabels ? (yl.map(PlotRenderer.labelWidth).max() ?? 10) + 10 : 4
             lefts[c] = max(lefts[c], 8 + (f.showYLabel && p.a.yLabel != nil ? 22 : 0) + tickW)
-            rights[c] = max(rights[c], 14 + PlotRenderer.colorBarWidth(p))
+            let outsideLegend = p.a.legend == .outside && !p.legend.isEmpty ? PlotRenderer.legendSize(p).0 + 12 : 0
+            rights[c] = max(rights[c], 14 + PlotRenderer.colorBarWidth(p) + outsideLegend)
         }
         let plotW = max(20, (width - lefts.reduce(0, +) - rights.reduce(0, +)) / Double(columns))
         let plotH = max(20, (height - top0 - (ownIssues.isEmpty ? 0 : 18) - tops.reduce(0, +) - bottoms.reduce(0, +)) / Double(rows))
