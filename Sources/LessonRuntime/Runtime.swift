@@ -15,16 +15,18 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 
 /// Entry points used by generated lesson programs. Not for lesson authors.
 public enum _LessonRuntime {
     nonisolated(unsafe) static var runDir: String? = nil
     nonisolated(unsafe) static var eventsFD: Int32 = -1
     nonisolated(unsafe) static var currentCell = -1
-    nonisolated(unsafe) static var deadline: UInt64 = 0          // DispatchTime uptime ns; 0 = none
     nonisolated(unsafe) static var trapChild: pid_t = 0            // a should-trap cell's forked child
-    nonisolated(unsafe) static var watchdog: DispatchSourceTimer? = nil
+    // The timeout event is formatted before the cell starts, so the SIGALRM handler only calls
+    // async-signal-safe functions (write, kill, _exit); no watchdog thread either, which would
+    // get in the way of the crash backtracer.
+    nonisolated(unsafe) static let timeoutEvent = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+    nonisolated(unsafe) static var timeoutEventLength = 0
     static let lock = NSLockish()
 
     /// Called once, first thing in the program.
@@ -42,11 +44,16 @@ public enum _LessonRuntime {
         }
         // Line-buffered so text printed just before a trap is not lost in a stdio buffer.
         setvbuf(stdout, nil, _IOLBF, 0)
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "lessons.watchdog"))
-        timer.schedule(deadline: .now() + .milliseconds(20), repeating: .milliseconds(20))
-        timer.setEventHandler { checkDeadline() }
-        timer.resume()
-        watchdog = timer
+        // The parent may have spawned us with signals blocked (Foundation's Process does).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGALRM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        signal(SIGALRM) { _ in
+            if _LessonRuntime.trapChild != 0 { kill(_LessonRuntime.trapChild, SIGKILL) }
+            _ = write(_LessonRuntime.eventsFD, _LessonRuntime.timeoutEvent, _LessonRuntime.timeoutEventLength)
+            _exit(124)
+        }
     }
 
     /// Called before each cell: routes stdout/stderr to the cell's files and arms its time limit.
@@ -55,18 +62,20 @@ public enum _LessonRuntime {
         fflush(stdout); fflush(stderr)
         redirect(fd: 1, to: "\(dir)/cell-\(cell).out")
         redirect(fd: 2, to: "\(dir)/cell-\(cell).err")
-        lock.withLock {
-            currentCell = cell
-            deadline = timeout > 0 ? DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9) : 0
-        }
+        lock.withLock { currentCell = cell }
+        arm(timeout: 0)
+        let te = Array("{\"c\":\(cell),\"k\":\"timeout\"}\n".utf8.prefix(64))
+        for (i, b) in te.enumerated() { timeoutEvent[i] = b }
+        timeoutEventLength = te.count
         event(["k": .s("begin"), "c": .i(cell)])
+        arm(timeout: timeout)
     }
 
     /// Called after the last cell.
     public static func end() {
         guard runDir != nil else { return }
         fflush(stdout); fflush(stderr)
-        lock.withLock { deadline = 0 }
+        arm(timeout: 0)
         event(["k": .s("end")])
     }
 
@@ -78,10 +87,10 @@ public enum _LessonRuntime {
         let pid = fork()
         if pid == 0 { return true }
         if pid < 0 { event(["k": .s("error"), "c": .i(cell), "m": .s("fork failed")]); return false }
-        lock.withLock { trapChild = pid }
+        trapChild = pid
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        lock.withLock { trapChild = 0 }
+        trapChild = 0
         let signaled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
         if signaled {
             event(["k": .s("trapped"), "c": .i(cell), "sig": .i(Int(status & 0x7f))])
@@ -108,12 +117,13 @@ public enum _LessonRuntime {
         close(f)
     }
 
-    static func checkDeadline() {
-        let (cell, d, child) = lock.withLock { (currentCell, deadline, trapChild) }
-        guard d != 0, DispatchTime.now().uptimeNanoseconds > d else { return }
-        if child != 0 { kill(child, SIGKILL) }
-        event(["k": .s("timeout"), "c": .i(cell)])
-        _exit(124)
+    /// Arms (or with 0, disarms) the cell's wall-clock limit.
+    static func arm(timeout: Double) {
+        let t = max(0, timeout)
+        var it = itimerval()
+        it.it_value.tv_sec = Int(t)
+        it.it_value.tv_usec = Int((t - t.rounded(.down)) * 1e6)
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &it, nil)
     }
 
     /// Offset in the current cell's stdout file, so the runner can interleave text and rich output.

@@ -1,0 +1,279 @@
+// Reads what a lesson program left in its run directory (see LessonRuntime/Runtime.swift for
+// the protocol) and turns it into one CellResult per cell.
+
+import Foundation
+
+struct RunEvent {
+    var kind: String
+    var cell: Int
+    var offset: Int
+    var value: String
+    var line: Int
+    var file: String
+    var raw: [String: Any]
+
+    init(_ d: [String: Any]) {
+        raw = d
+        kind = d["k"] as? String ?? ""
+        cell = (d["c"] as? NSNumber)?.intValue ?? -1
+        offset = (d["o"] as? NSNumber)?.intValue ?? 0
+        value = d["v"] as? String ?? d["m"] as? String ?? ""
+        line = (d["l"] as? NSNumber)?.intValue ?? 0
+        file = d["f"] as? String ?? ""
+    }
+}
+
+/// The crash report Swift's backtracer wrote (`SWIFT_BACKTRACE=...,format=json,output-to=DIR`).
+struct CrashReport {
+    var pid: Int
+    var description: String
+    var file: String?
+    var line: Int?
+    var column: Int?
+    var frameDescription: String?
+
+    /// Reads DIR/<program>-<pid>-*.json files. The innermost frame in the lesson gives the
+    /// position: with `-gline-tables-only` its file is either the lesson or the generated
+    /// main.swift, but the line is always the Markdown line (from `#sourceLocation`).
+    static func load(directory: URL, lessonFile: String) -> [CrashReport] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path),
+                  let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            let parts = name.split(separator: "-")
+            let pid = parts.count >= 3 ? Int(parts[parts.count - 2]) ?? -1 : -1
+            var r = CrashReport(pid: pid, description: obj["description"] as? String ?? "crash")
+            let threads = obj["threads"] as? [[String: Any]] ?? []
+            let crashed = threads.first { ($0["crashed"] as? Bool) == true } ?? threads.first
+            let frames = crashed?["frames"] as? [[String: Any]] ?? []
+            r.frameDescription = frames.first?["description"] as? String
+            for f in frames {
+                let desc = f["description"] as? String ?? ""
+                if desc.hasPrefix("Swift runtime failure: ") && !r.description.hasPrefix("Swift runtime failure: ") {
+                    r.description = desc
+                }
+                if let loc = f["sourceLocation"] as? [String: Any], let file = loc["file"] as? String,
+                   file == lessonFile || file.hasSuffix("/main.swift"),
+                   let line = (loc["line"] as? NSNumber)?.intValue, line > 0, r.line == nil {
+                    r.line = line
+                    r.column = (loc["column"] as? NSNumber)?.intValue
+                }
+            }
+            return r
+        }
+    }
+
+    /// A readable one-line message: the runtime failure, or the signal and where it hit.
+    var message: String {
+        if description.hasPrefix("Swift runtime failure: ") { return String(description.dropFirst("Swift runtime failure: ".count)) }
+        // Optimized code drops the message of the array bounds check; the frame still says where.
+        if let f = frameDescription, f.contains("Array.subscript") || f == "subscript.get" || f == "subscript.set" {
+            return "Index out of range (\(description.lowercased()) in \(f))"
+        }
+        if let f = frameDescription, !f.hasPrefix("main") { return "\(description) in \(f)" }
+        return description
+    }
+}
+
+struct Limits {
+    var outputBytes: Int
+    var cellTimeout: Double
+    var lessonTimeout: Double
+}
+
+enum Collector {
+    enum ProgramEnd { case finished, exited(Int32), signaled(Int32), lessonTimedOut }
+
+    static func collect(file: String, cells: [Cell], runDir: URL, crashDir: URL, mainPID: Int32,
+                        end: ProgramEnd, limits: Limits, seconds: Double) -> [Int: CellResult] {
+        let events = readEvents(runDir.appendingPathComponent("events.jsonl"))
+        let crashes = CrashReport.load(directory: crashDir, lessonFile: file)
+        let began = Set(events.filter { $0.kind == "begin" }.map { $0.cell })
+        let finished = events.contains { $0.kind == "end" }
+        let lastBegun = events.last { $0.kind == "begin" }?.cell
+        var results: [Int: CellResult] = [:]
+
+        for cell in cells where cell.runs && !cell.options.compileFail {
+            guard began.contains(cell.index) else {
+                results[cell.index] = CellResult(cellIndex: cell.index, status: .notRun)
+                continue
+            }
+            let mine = events.filter { $0.cell == cell.index }
+            var r = CellResult(cellIndex: cell.index, status: .ok)
+            let (text, printed) = readText(runDir.appendingPathComponent("cell-\(cell.index).out"), limit: limits.outputBytes)
+            let rawErr = readText(runDir.appendingPathComponent("cell-\(cell.index).err"), limit: limits.outputBytes).0
+            let errText = cleanStderr(rawErr)
+            r.outputs = interleave(text: text, events: mine)
+            if printed > limits.outputBytes {
+                r.outputs.append(.text("[output truncated: the cell printed \(byteCount(printed)); the first \(byteCount(limits.outputBytes)) are shown]"))
+                r.status = .outputTruncated
+                r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
+                    "cell printed \(byteCount(printed)) of output, over the limit of \(byteCount(limits.outputBytes)); the output was truncated"))
+            }
+            for e in mine where e.kind == "expect" {
+                r.status = .expectationFailed
+                r.diagnostics.append(Diagnostic(file: e.file.isEmpty ? file : e.file, line: e.line, message: "expectation failed: \(e.value)"))
+            }
+
+            if cell.options.shouldTrap {
+                if let t = mine.first(where: { ["trapped", "exited", "notrap"].contains($0.kind) }) {
+                    if t.kind == "trapped" {
+                        let crash = crashes.first { $0.pid != Int(mainPID) }
+                        let msg = fatalErrorMessage(errText) ?? crash?.message ?? "trapped (signal \((t.raw["sig"] as? NSNumber)?.intValue ?? 0))"
+                        let (_, where_) = trapLocation(cell: cell, crash: crash, rawStderr: rawErr)
+                        if !errText.isEmpty { r.outputs.append(.text(errText)) }
+                        r.outputs.append(.text("trap: \(msg)\(where_)"))
+                    } else {
+                        r.status = .expectationFailed
+                        let how = t.kind == "exited" ? "exited with status \((t.raw["code"] as? NSNumber)?.intValue ?? 0)" : "finished"
+                        r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
+                            "cell is marked should-trap but \(how) without trapping"))
+                        if !errText.isEmpty { r.outputs.append(.text(errText)) }
+                    }
+                } else if !finished && lastBegun == cell.index {
+                    markAbnormalEnd(&r, cell: cell, file: file, events: mine, crashes: crashes, mainPID: mainPID, end: end, limits: limits, errText: errText, rawErr: rawErr)
+                }
+            } else if !finished && lastBegun == cell.index {
+                markAbnormalEnd(&r, cell: cell, file: file, events: mine, crashes: crashes, mainPID: mainPID, end: end, limits: limits, errText: errText, rawErr: rawErr)
+            } else if !errText.isEmpty {
+                r.outputs.append(.text(errText))
+            }
+            results[cell.index] = r
+        }
+        // Spread the lesson's wall time over the cells that ran, for the progress display.
+        let ran = results.values.filter { $0.status != .notRun }.count
+        for k in results.keys where results[k]!.status != .notRun { results[k]!.seconds = seconds / Double(max(ran, 1)) }
+        return results
+    }
+
+    static func markAbnormalEnd(_ r: inout CellResult, cell: Cell, file: String, events: [RunEvent], crashes: [CrashReport],
+                                mainPID: Int32, end: ProgramEnd, limits: Limits, errText: String, rawErr: String) {
+        if events.contains(where: { $0.kind == "timeout" }) {
+            let t = cell.options.timeout ?? limits.cellTimeout
+            r.status = .timedOut
+            r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message: "cell did not finish within its time limit of \(seconds(t)) and was stopped"))
+            r.outputs.append(.text("[stopped: time limit of \(seconds(t)) exceeded]"))
+            return
+        }
+        if case .lessonTimedOut = end {
+            r.status = .timedOut
+            r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message: "lesson did not finish within its time limit of \(seconds(limits.lessonTimeout)); stopped in this cell"))
+            r.outputs.append(.text("[stopped: lesson time limit of \(seconds(limits.lessonTimeout)) exceeded]"))
+            return
+        }
+        r.status = .trapped
+        let crash = crashes.first { $0.pid == Int(mainPID) } ?? crashes.first { $0.line.map { lineIn(cell, $0) } ?? false }
+        let (loc, where_) = trapLocation(cell: cell, crash: crash, rawStderr: rawErr)
+        let message = fatalErrorMessage(errText) ?? crash?.message ?? describe(end)
+        r.diagnostics.append(Diagnostic(file: file, line: loc.line, column: loc.column, message: "trap: \(message)"))
+        if !errText.isEmpty { r.outputs.append(.text(errText)) }
+        r.outputs.append(.text("trap: \(message)\(where_)"))
+    }
+
+    /// Where a cell trapped: `fatalError`/`precondition` print `Module/file.md:LINE: Fatal error`
+    /// (the line is the Markdown line, through `#sourceLocation`); otherwise the backtracer's
+    /// innermost lesson frame; otherwise the cell's fence. Also a "(line k of this cell)" note
+    /// for the page, relative so a cached page stays right after a prose edit.
+    static func trapLocation(cell: Cell, crash: CrashReport?, rawStderr: String) -> ((line: Int, column: Int), String) {
+        var loc = (line: cell.fenceLine, column: 1)
+        if let l = fatalErrorLine(rawStderr), lineIn(cell, l) { loc = (l, 1) }
+        else if let l = crash?.line, lineIn(cell, l) { loc = (l, crash?.column ?? 1) }
+        else if let l = crash?.line { loc = (l, crash?.column ?? 1) }  // e.g. in a function defined by an earlier cell
+        let note = loc.line == cell.fenceLine && !lineIn(cell, loc.line) ? "" :
+            lineIn(cell, loc.line) ? " (line \(loc.line - cell.codeLine + 1) of this cell)" : ""
+        return (loc, note)
+    }
+
+    static func fatalErrorLine(_ err: String) -> Int? {
+        for line in err.split(separator: "\n") {
+            for marker in [": Fatal error: ", ": Precondition failed: ", ": Assertion failed: "] {
+                guard let r = line.range(of: marker) else { continue }
+                let head = line[..<r.lowerBound]
+                if let colon = head.lastIndex(of: ":"), let n = Int(head[head.index(after: colon)...]) { return n }
+            }
+        }
+        return nil
+    }
+
+    static func describe(_ end: ProgramEnd) -> String {
+        switch end {
+        case .signaled(let s): return "terminated by signal \(s)"
+        case .exited(let c): return "exited with status \(c)"
+        case .finished: return "stopped"
+        case .lessonTimedOut: return "lesson time limit exceeded"
+        }
+    }
+
+    /// `Lessons/x.md:12: Fatal error: boom` or `Fatal error: boom` -> "Fatal error: boom".
+    static func fatalErrorMessage(_ err: String) -> String? {
+        for line in err.split(separator: "\n") {
+            if let r = line.range(of: "Fatal error: ") { return "Fatal error: " + line[r.upperBound...] }
+            if let r = line.range(of: "Precondition failed: ") { return "Precondition failed: " + line[r.upperBound...] }
+            if let r = line.range(of: "Assertion failed: ") { return "Assertion failed: " + line[r.upperBound...] }
+        }
+        return nil
+    }
+
+    /// Drops the backtracer's banner; keeps what the cell wrote to stderr. Location prefixes of
+    /// fatal errors are removed since the diagnostic carries the (rebased) location.
+    static func cleanStderr(_ s: String) -> String {
+        let kept = s.split(separator: "\n", omittingEmptySubsequences: false).filter {
+            !($0.hasPrefix("*** Signal") || $0.hasPrefix("*** Program crashed") || $0.contains("Backtracing from"))
+        }.map { line -> Substring in
+            if let r = line.range(of: ": Fatal error: ") { return "Fatal error: " + line[r.upperBound...] }
+            return line
+        }
+        return kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func lineIn(_ cell: Cell, _ line: Int) -> Bool {
+        let n = cell.code.split(separator: "\n", omittingEmptySubsequences: false).count
+        return line >= cell.codeLine && line < cell.codeLine + max(n, 1)
+    }
+
+    static func readEvents(_ url: URL) -> [RunEvent] {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any]
+        }.map(RunEvent.init)
+    }
+
+    /// Reads at most `limit` bytes (cut at a UTF-8 boundary) and returns the total size.
+    static func readText(_ url: URL, limit: Int) -> (String, Int) {
+        guard let h = try? FileHandle(forReadingFrom: url) else { return ("", 0) }
+        defer { try? h.close() }
+        let size = Int((try? h.seekToEnd()) ?? 0)
+        try? h.seek(toOffset: 0)
+        let data = (try? h.read(upToCount: min(size, limit))) ?? Data()
+        var text = String(decoding: data, as: UTF8.self)
+        // A cut through a multi-byte character decodes to U+FFFD at the end; drop it.
+        if size > limit { while text.unicodeScalars.last == "\u{FFFD}" { text.unicodeScalars.removeLast() } }
+        return (text, size)
+    }
+
+    /// Text and rich outputs in the order the cell produced them (rich events carry the stdout offset).
+    static func interleave(text: String, events: [RunEvent]) -> [CellOutput] {
+        var out: [CellOutput] = []
+        let bytes = Array(text.utf8)
+        var pos = 0
+        func flush(to offset: Int) {
+            let end = min(max(offset, pos), bytes.count)
+            if end > pos { out.append(.text(String(decoding: bytes[pos..<end], as: UTF8.self))) }
+            pos = end
+        }
+        for e in events where e.kind == "html" || e.kind == "math" {
+            flush(to: e.offset)
+            out.append(e.kind == "html" ? .html(e.value) : .math(e.value))
+        }
+        flush(to: bytes.count)
+        return out
+    }
+
+    static func byteCount(_ n: Int) -> String {
+        if n >= 1 << 20 { return String(format: "%.1f MB", Double(n) / Double(1 << 20)) }
+        if n >= 1 << 10 { return "\(n >> 10) KB" }
+        return "\(n) bytes"
+    }
+
+    static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }
+}

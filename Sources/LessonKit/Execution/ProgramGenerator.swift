@@ -1,0 +1,93 @@
+// Turns a lesson's cells into one Swift program. Each cell is preceded by `#sourceLocation`
+// so the compiler, the backtracer and `#filePath`/`#line` in `expect` all speak in Markdown
+// lines; the cell's text is copied verbatim, so columns match too.
+
+import Foundation
+
+struct GeneratedProgram {
+    var source: String
+    /// Generated-source line ranges (1-based, inclusive) of each cell's code, by cell index,
+    /// to attribute diagnostics that the compiler reports against the generated file.
+    var cellRanges: [(cell: Int, lines: ClosedRange<Int>)]
+}
+
+enum ProgramGenerator {
+    static let rt = "LessonRuntime._LessonRuntime"
+
+    /// The main program: every runnable cell except `compile-fail` ones, in order.
+    static func main(file: String, cells: [Cell], modules: [String], defaultTimeout: Double) -> GeneratedProgram {
+        var w = Writer()
+        for m in modules { w.line("import \(m)") }
+        w.line("\(rt).start()")
+        for cell in cells where cell.runs && !cell.options.compileFail {
+            let timeout = cell.options.timeout ?? defaultTimeout
+            w.line("\(rt).begin(cell: \(cell.index), timeout: \(timeout))")
+            if cell.options.shouldTrap {
+                // Runs in a forked child so the lesson continues after the expected trap.
+                w.line("if \(rt).forkForTrap(cell: \(cell.index)) {")
+                w.cell(cell, file: file)
+                w.line("\(rt).didNotTrap(cell: \(cell.index))")
+                w.line("}")
+            } else {
+                w.cell(cell, file: file)
+            }
+        }
+        w.line("\(rt).end()")
+        return GeneratedProgram(source: w.text, cellRanges: w.ranges)
+    }
+
+    /// For a `compile-fail` cell: the runnable cells before it, then it; only type-checked.
+    static func compileFailProbe(file: String, cells: [Cell], target: Cell, modules: [String]) -> GeneratedProgram {
+        var w = Writer()
+        for m in modules { w.line("import \(m)") }
+        for cell in cells where cell.index < target.index && cell.runs && !cell.options.compileFail {
+            if cell.options.shouldTrap { w.line("if Bool(\"true\")! {") }
+            w.cell(cell, file: file)
+            if cell.options.shouldTrap { w.line("}") }
+        }
+        w.cell(target, file: file)
+        return GeneratedProgram(source: w.text, cellRanges: w.ranges)
+    }
+
+    struct Writer {
+        var text = ""
+        var lineNo = 0
+        var ranges: [(cell: Int, lines: ClosedRange<Int>)] = []
+
+        mutating func line(_ s: String) { text += s + "\n"; lineNo += 1 }
+
+        mutating func cell(_ cell: Cell, file: String) {
+            line("#sourceLocation(file: \(literal(file)), line: \(cell.codeLine))")
+            var code = cell.code
+            if !code.hasSuffix("\n") { code += "\n" }
+            let n = code.reduce(0) { $0 + ($1 == "\n" ? 1 : 0) }
+            text += code
+            ranges.append((cell.index, (lineNo + 1)...(lineNo + max(n, 1))))
+            lineNo += n
+            line("#sourceLocation()")
+        }
+
+        func literal(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+    }
+}
+
+/// Maps between absolute Markdown lines and (cell, offset) so cached results survive prose
+/// edits that move cells up or down.
+struct LineMap {
+    let cells: [Cell]
+
+    func lineCount(_ c: Cell) -> Int { max(1, c.code.split(separator: "\n", omittingEmptySubsequences: false).count) }
+
+    func relative(_ line: Int) -> (cell: Int, offset: Int)? {
+        for c in cells where line >= c.fenceLine && line <= c.codeLine + lineCount(c) {
+            return (c.index, line - c.codeLine)
+        }
+        return nil
+    }
+
+    func absolute(cell: Int, offset: Int) -> Int? {
+        cells.first { $0.index == cell }.map { $0.codeLine + offset }
+    }
+}

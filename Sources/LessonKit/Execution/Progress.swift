@@ -1,0 +1,58 @@
+// Progress lines for `lessons build`/`check`: one updating line on a terminal, plain lines in CI logs.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class ConsoleProgress: ExecutionProgress, @unchecked Sendable {
+    private let lock = NSLock()
+    private let tty: Bool
+    private var total = 0
+    private var done = 0
+    private var running: [String] = []
+    private let quiet: Bool
+
+    /// `quiet`: print nothing for lessons served from the cache (plain mode only).
+    public init(tty: Bool = isatty(2) != 0 && ProcessInfo.processInfo.environment["CI"] == nil, quiet: Bool = false) {
+        self.tty = tty
+        self.quiet = quiet
+    }
+
+    public func begin(total: Int) { lock.withLock { self.total = total; done = 0 } }
+
+    public func lessonStarted(file: String) {
+        lock.withLock {
+            running.append(file)
+            if tty { redraw() } else { write("running \(file)\n") }
+        }
+    }
+
+    public func lessonFinished(file: String, cached: Bool, results: [Int: CellResult], seconds: Double) {
+        lock.withLock {
+            done += 1
+            running.removeAll { $0 == file }
+            let failed = results.values.filter { $0.status != .ok }.count
+            let ran = results.values.filter { $0.status != .notRun }.count
+            let what = cached ? "cached" : String(format: "ran %d cell%@ in %.1f s", ran, ran == 1 ? "" : "s", seconds)
+            let fail = failed > 0 ? ", \(failed) failing" : ""
+            if tty {
+                if !cached || failed > 0 { write("\r\u{1B}[K\(file): \(what)\(fail)\n") }
+                redraw()
+            } else if !(cached && quiet) {
+                write("\(file): \(what)\(fail)\n")
+            }
+        }
+    }
+
+    public func end() {
+        lock.withLock { if tty { write("\r\u{1B}[K") } }
+    }
+
+    private func redraw() {
+        let names = running.isEmpty ? "" : " running " + running.joined(separator: ", ")
+        write("\r\u{1B}[K[\(done)/\(total)]\(names)")
+    }
+
+    private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+}

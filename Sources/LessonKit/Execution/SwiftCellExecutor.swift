@@ -1,0 +1,305 @@
+// The cell runner: one Swift program per lesson, compiled against the package's dynamic
+// libraries, run with time and output limits, results cached by content.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Project root: lesson paths (`Lessons/x.md`) are relative to it; programs run in it.
+        public var root: URL
+        /// Where results, build fingerprints, trained models and scratch work go.
+        public var cacheDirectory: URL
+        public var useCache = true
+        /// Lessons compiled and run at once (`--jobs`).
+        public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        public var cellTimeout: Double = 60
+        public var lessonTimeout: Double = 600
+        /// Bytes of printed text kept per cell; more is cut with a visible notice.
+        public var outputLimit = 256 * 1024
+        /// Build products directory (`.build/release`); nil: $LESSONS_PRODUCTS_DIR or beside the executable.
+        public var productsDirectory: URL? = nil
+        /// Keep the generated program and run directory of each lesson (for debugging the runner).
+        public var keepWork = ProcessInfo.processInfo.environment["LESSONS_KEEP_WORK"] != nil
+
+        public init(root: URL, cacheDirectory: URL? = nil) {
+            self.root = root
+            self.cacheDirectory = cacheDirectory ?? root.appendingPathComponent(".lessons-cache")
+        }
+    }
+
+    /// What happened to each lesson, for summaries and benchmarks.
+    public struct Stats: Sendable {
+        public var lessonsRun = 0
+        public var lessonsCached = 0
+        public var cellsRun = 0
+    }
+
+    public let options: Options
+    public let products: BuildProducts
+    public let toolchain: Toolchain
+    /// Fingerprint of the build lesson programs run against (libraries, modules, compiler).
+    public let buildID: String
+    public var progress: ExecutionProgress?
+    private let lock = NSLock()
+    private var _stats = Stats()
+    public var stats: Stats { lock.withLock { _stats } }
+    static let formatVersion = "lessons-cells-1"
+
+    public init(options: Options, progress: ExecutionProgress? = nil) throws {
+        self.options = options
+        self.progress = progress
+        products = try BuildProducts.locate(explicit: options.productsDirectory)
+        toolchain = try Toolchain.locate()
+        var prints = FileFingerprints(storeURL: options.cacheDirectory.appendingPathComponent("fingerprints.json"))
+        var id = SHA256()
+        id.update(SwiftCellExecutor.formatVersion)
+        for f in products.fingerprintFiles {
+            id.update("\n\(f.lastPathComponent) ")
+            id.update(Self.hashPath(f, &prints))
+        }
+        id.update("\n" + Self.compilerVersion(toolchain, &prints))
+        prints.save()
+        buildID = id.finalizeHex()
+    }
+
+    /// A `.swiftmodule` may be a directory (one file per architecture); hash what is inside.
+    static func hashPath(_ url: URL, _ prints: inout FileFingerprints) -> String {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else { return "missing" }
+        if !isDir.boolValue { return prints.hash(url.path) }
+        let files = (FileManager.default.enumerator(atPath: url.path)?.allObjects as? [String] ?? []).sorted()
+        return files.map { prints.hash(url.appendingPathComponent($0).path) }.joined(separator: ",")
+    }
+
+    /// `swiftc --version`, memoized by the compiler binary's size and mtime.
+    static func compilerVersion(_ t: Toolchain, _ prints: inout FileFingerprints) -> String {
+        let key = "swiftc-version:" + t.swiftc.path
+        if let st = FileFingerprints.stat(t.swiftc.path), let e = prints.entries[key], e.size == st.size, e.mtime == st.mtime {
+            return e.hash
+        }
+        let out = (try? Subprocess.run(t.swiftc, ["--version"], timeout: 60))?.stderr ?? "unknown"
+        if let st = FileFingerprints.stat(t.swiftc.path) {
+            prints.entries[key] = .init(size: st.size, mtime: st.mtime, hash: out)
+            prints.dirty = true
+        }
+        return out
+    }
+
+    // MARK: CellExecutor
+
+    public func execute(file: String, cells: [Cell]) throws -> [Int: CellResult] {
+        let runnable = cells.filter { $0.runs }
+        guard !runnable.isEmpty else { return [:] }
+        let key = cacheKey(file: file, cells: runnable)
+        if options.useCache, let hit = ResultCache.load(directory: resultsDirectory, key: key, root: options.root, cells: runnable) {
+            lock.withLock { _stats.lessonsCached += 1 }
+            progress?.lessonFinished(file: file, cached: true, results: hit, seconds: 0)
+            return hit
+        }
+        progress?.lessonStarted(file: file)
+        let start = Date()
+        let (results, inputs) = try run(file: file, cells: cells, key: key)
+        let secs = Date().timeIntervalSince(start)
+        lock.withLock {
+            _stats.lessonsRun += 1
+            _stats.cellsRun += results.values.filter { $0.status != .notRun }.count
+        }
+        ResultCache.store(directory: resultsDirectory, key: key, results: results, inputs: inputs, root: options.root, cells: runnable)
+        progress?.lessonFinished(file: file, cached: false, results: results, seconds: secs)
+        return results
+    }
+
+    /// Runs several lessons, `options.jobs` at a time. Results are keyed by file.
+    public func executeAll(_ lessons: [(file: String, cells: [Cell])]) -> [String: Result<[Int: CellResult], Error>] {
+        final class Box: @unchecked Sendable { var out: [String: Result<[Int: CellResult], Error>] = [:] }
+        let box = Box()
+        let outLock = NSLock()
+        let slots = DispatchSemaphore(value: max(1, options.jobs))
+        let group = DispatchGroup()
+        progress?.begin(total: lessons.filter { $0.cells.contains { $0.runs } }.count)
+        for lesson in lessons {
+            slots.wait()
+            group.enter()
+            DispatchQueue.global().async {
+                defer { slots.signal(); group.leave() }
+                let r = Result { try self.execute(file: lesson.file, cells: lesson.cells) }
+                outLock.withLock { box.out[lesson.file] = r }
+            }
+        }
+        group.wait()
+        progress?.end()
+        return box.out
+    }
+
+    var resultsDirectory: URL { options.cacheDirectory.appendingPathComponent("results") }
+
+    /// The key covers what decides the results: cell code and the options that change how it
+    /// runs, in order; the lesson path (it appears in diagnostics); the build; the limits.
+    /// Prose, line numbers, `hide` and `output=` are not in it. Data files the program declared
+    /// are checked separately, on load.
+    func cacheKey(file: String, cells: [Cell]) -> String {
+        var h = SHA256()
+        h.update("\(SwiftCellExecutor.formatVersion)\n\(buildID)\n\(file)\n\(options.outputLimit) \(options.cellTimeout) \(options.lessonTimeout)\n")
+        for c in cells {
+            h.update("cell \(c.options.compileFail) \(c.options.shouldTrap) \(c.options.timeout ?? -1) \(c.code.utf8.count)\n")
+            h.update(c.code)
+        }
+        return h.finalizeHex()
+    }
+
+    // MARK: running one lesson
+
+    func run(file: String, cells: [Cell], key: String) throws -> ([Int: CellResult], [InputStamp]) {
+        let fm = FileManager.default
+        let safeName = file.replacingOccurrences(of: "/", with: "_")
+        let work = options.cacheDirectory.appendingPathComponent("work").appendingPathComponent("\(safeName)-\(key.prefix(12))-\(getpid())")
+        try? fm.removeItem(at: work)
+        let runDir = work.appendingPathComponent("run")
+        let crashDir = work.appendingPathComponent("crash")
+        try fm.createDirectory(at: runDir, withIntermediateDirectories: true)
+        try fm.createDirectory(at: crashDir, withIntermediateDirectories: true)
+        defer { if !options.keepWork { try? fm.removeItem(at: work) } }
+
+        let runnable = cells.filter { $0.runs }
+        var results: [Int: CellResult] = [:]
+        var inputs: [InputStamp] = []
+
+        // Main program.
+        let program = ProgramGenerator.main(file: file, cells: runnable, modules: products.modules, defaultTimeout: options.cellTimeout)
+        let mainCells = runnable.filter { !$0.options.compileFail }
+        if !mainCells.isEmpty {
+            let source = work.appendingPathComponent("main.swift")
+            try program.source.write(to: source, atomically: true, encoding: .utf8)
+            let exe = work.appendingPathComponent("lesson")
+            let compile = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: exe, typecheckOnly: false),
+                                             directory: options.root, timeout: options.lessonTimeout)
+            let diags = CompilerDiagnostics.parse(compile.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: runnable)
+            var compiled = false
+            if case .exited(0) = compile.end { compiled = fm.isExecutableFile(atPath: exe.path) }
+            if !compiled {
+                results = attributeCompileFailure(file: file, cells: mainCells, diagnostics: diags, outcome: compile)
+            } else {
+                let env = programEnvironment(runDir: runDir, crashDir: crashDir)
+                let runStart = Date()
+                let outcome = try Subprocess.run(exe, [], environment: env, directory: options.root,
+                                                 stdoutFile: runDir.appendingPathComponent("prelude.out"),
+                                                 stderrFile: runDir.appendingPathComponent("prelude.err"),
+                                                 timeout: options.lessonTimeout)
+                let pid = outcome.pid
+                let end: Collector.ProgramEnd
+                switch outcome.end {
+                case .timedOut: end = .lessonTimedOut
+                case .exited(0): end = .finished
+                case .exited(let c): end = .exited(c)
+                case .signaled(let s): end = .signaled(s)
+                }
+                let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout)
+                results = Collector.collect(file: file, cells: mainCells, runDir: runDir, crashDir: crashDir, mainPID: pid,
+                                            end: end, limits: limits, seconds: Date().timeIntervalSince(runStart))
+                // Warnings stay with their cells; they do not fail the lesson.
+                for d in diags where d.severity == .warning {
+                    if let c = mainCells.first(where: { Collector.lineIn($0, d.line) }) { results[c.index]?.diagnostics.append(d) }
+                }
+                for e in Collector.readEvents(runDir.appendingPathComponent("events.jsonl")) where e.kind == "input" {
+                    if let p = e.raw["p"] as? String { inputs.append(InputStamp(path: p, root: options.root)) }
+                }
+            }
+        }
+
+        // compile-fail cells: type-check each after the cells before it; it must not compile.
+        for target in runnable where target.options.compileFail {
+            results[target.index] = try probeCompileFail(file: file, cells: runnable, target: target, work: work)
+        }
+        return (results, inputs)
+    }
+
+    func compileArguments(source: URL, output: URL?, typecheckOnly: Bool) -> [String] {
+        var a: [String] = typecheckOnly ? ["-typecheck"] : ["-O", "-gline-tables-only"]
+        a += ["-module-name", "LessonProgram", "-diagnostic-style", "llvm",
+              "-I", products.moduleDirectory.path,
+              "-module-cache-path", options.cacheDirectory.appendingPathComponent("module-cache").path]
+        for m in products.moduleMaps { a += ["-Xcc", "-fmodule-map-file=\(m.path)"] }
+        if !typecheckOnly, let o = output {
+            a += ["-L", products.libraryDirectory.path]
+            for l in products.linkedLibraries { a.append("-l\(l)") }
+            a += ["-Xlinker", "-rpath", "-Xlinker", products.libraryDirectory.path, "-o", o.path]
+        }
+        a.append(source.path)
+        return a
+    }
+
+    func programEnvironment(runDir: URL, crashDir: URL) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["LESSONS_RUN_DIR"] = runDir.path
+        // Far above the shown limit (the runner cuts the text); only stops a disk-filling loop.
+        env["LESSONS_FILE_SIZE_LIMIT"] = String(max(512 << 20, options.outputLimit * 8))
+        env["LESSONS_MODEL_CACHE"] = options.cacheDirectory.appendingPathComponent("models").appendingPathComponent(String(buildID.prefix(16))).path
+        env["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,format=json,threads=crashed,output-to=\(crashDir.path)"
+        return env
+    }
+
+    /// A failed compile: cells with errors get them; the rest did not run.
+    func attributeCompileFailure(file: String, cells: [Cell], diagnostics: [Diagnostic], outcome: ProcessOutcome) -> [Int: CellResult] {
+        var results: [Int: CellResult] = [:]
+        for c in cells { results[c.index] = CellResult(cellIndex: c.index, status: .notRun) }
+        var placed = false
+        for d in diagnostics where d.severity != .warning {
+            let owner = cells.first { Collector.lineIn($0, d.line) }
+                ?? (d.severity == .error ? cells.last { $0.fenceLine <= d.line } ?? cells.first : nil)
+            guard let c = owner else { continue }
+            if d.severity == .error { results[c.index]!.status = .compileError; placed = true }
+            results[c.index]!.diagnostics.append(d)
+        }
+        if !placed, let first = cells.first {
+            // No error we could place (e.g. a link failure, the compiler timed out): say so on the first cell.
+            let text: String
+            if case .timedOut = outcome.end { text = "compiling the lesson took longer than \(Collector.seconds(options.lessonTimeout))" }
+            else { text = "compiling the lesson failed: " + outcome.stderr.split(separator: "\n").prefix(5).joined(separator: " | ") }
+            results[first.index]!.status = .compileError
+            results[first.index]!.diagnostics.append(Diagnostic(file: file, line: first.fenceLine, message: text))
+        }
+        return results
+    }
+
+    func probeCompileFail(file: String, cells: [Cell], target: Cell, work: URL) throws -> CellResult {
+        let program = ProgramGenerator.compileFailProbe(file: file, cells: cells, target: target, modules: products.modules)
+        let source = work.appendingPathComponent("probe-\(target.index).swift")
+        try program.source.write(to: source, atomically: true, encoding: .utf8)
+        let start = Date()
+        let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
+                                     directory: options.root, timeout: options.lessonTimeout)
+        let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
+        let mine = diags.filter { $0.severity == .error && Collector.lineIn(target, $0.line) }
+        var r = CellResult(cellIndex: target.index, status: .ok, seconds: Date().timeIntervalSince(start))
+        var compiled = false
+        if case .exited(0) = out.end { compiled = true }
+        if mine.isEmpty && compiled {
+            r.status = .expectationFailed
+            r.diagnostics.append(Diagnostic(file: file, line: target.fenceLine, message: "cell is marked compile-fail but it compiled"))
+        } else if mine.isEmpty {
+            // It failed, but not because of this cell: the cells before it are broken (reported
+            // on those cells) or the compiler could not run.
+            r.status = .notRun
+            if !diags.contains(where: { $0.severity == .error && $0.file == file }) {
+                r.status = .compileError
+                r.diagnostics.append(Diagnostic(file: file, line: target.fenceLine, message:
+                    "could not type-check this compile-fail cell: " + out.stderr.split(separator: "\n").prefix(3).joined(separator: " | ")))
+            }
+        } else {
+            // Shown under the cell; positions relative to the cell so cached text survives prose edits.
+            r.outputs = [.text(mine.map { "error: \($0.message) (line \($0.line - target.codeLine + 1), column \($0.column))" }.joined(separator: "\n"))]
+        }
+        return r
+    }
+}
+
+/// Progress of a run over several lessons.
+public protocol ExecutionProgress: AnyObject, Sendable {
+    func begin(total: Int)
+    func lessonStarted(file: String)
+    func lessonFinished(file: String, cached: Bool, results: [Int: CellResult], seconds: Double)
+    func end()
+}
