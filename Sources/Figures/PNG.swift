@@ -6,13 +6,23 @@ import CZlib
 import Foundation
 
 public enum PNG {
-    public enum ColorType: UInt8 { case grey = 0, rgb = 2, greyAlpha = 4, rgba = 6
-        var channels: Int { switch self { case .grey: 1; case .rgb: 3; case .greyAlpha: 2; case .rgba: 4 } }
+    public enum ColorType: UInt8 { case grey = 0, rgb = 2, indexed = 3, greyAlpha = 4, rgba = 6
+        var channels: Int { switch self { case .grey, .indexed: 1; case .rgb: 3; case .greyAlpha: 2; case .rgba: 4 } }
     }
 
     /// Encodes `pixels` (row-major, `width * height * channels` bytes) as a PNG file.
-    public static func encode(width: Int, height: Int, colorType: ColorType, pixels: [UInt8]) throws -> [UInt8] {
+    /// For `.grey`, `transparentGrey` adds a tRNS chunk: pixels of exactly that value are transparent
+    /// (cheaper than a full alpha channel when only gaps need to be see-through).
+    /// For `.indexed`, `palette` holds up to 256 colours and `alpha` optional per-entry opacities.
+    public static func encode(width: Int, height: Int, colorType: ColorType, pixels: [UInt8], transparentGrey: UInt8? = nil,
+                              palette: [Color] = [], alpha: [UInt8] = []) throws -> [UInt8] {
         let ch = colorType.channels
+        if colorType == .indexed {
+            guard !palette.isEmpty, palette.count <= 256, alpha.count <= palette.count else {
+                throw FigureError.invalidArgument("PNG palette of \(palette.count) colours (\(alpha.count) alphas)")
+            }
+            guard pixels.allSatisfy({ Int($0) < palette.count }) else { throw FigureError.invalidArgument("PNG pixel index outside the palette") }
+        }
         guard width > 0, height > 0 else { throw FigureError.invalidArgument("PNG of size \(width)x\(height)") }
         guard pixels.count == width * height * ch else {
             throw FigureError.lengthMismatch("PNG pixels: expected \(width * height * ch) bytes, got \(pixels.count)")
@@ -25,7 +35,8 @@ public enum PNG {
         for y in 0..<height {
             let row = Array(pixels[(y * stride)..<((y + 1) * stride)])
             var best = 0, bestScore = Int.max
-            for f in 0..<5 {
+            // Indexed pixels are not numbers that vary smoothly: the PNG spec recommends no filter.
+            for f in 0..<(colorType == .indexed ? 1 : 5) {
                 var score = 0
                 for i in 0..<stride {
                     let a = i >= ch ? Int(row[i - ch]) : 0
@@ -57,6 +68,11 @@ public enum PNG {
         ihdr += be32(UInt32(width)); ihdr += be32(UInt32(height))
         ihdr += [8, colorType.rawValue, 0, 0, 0]  // depth 8, deflate, adaptive filtering, no interlace
         chunk("IHDR", ihdr, into: &out)
+        if colorType == .grey, let t = transparentGrey { chunk("tRNS", [0, t], into: &out) }
+        if colorType == .indexed {
+            chunk("PLTE", palette.flatMap { [$0.r, $0.g, $0.b] }, into: &out)
+            if !alpha.isEmpty { chunk("tRNS", alpha, into: &out) }
+        }
         chunk("IDAT", try deflate(raw), into: &out)
         chunk("IEND", [], into: &out)
         return out

@@ -56,7 +56,8 @@ enum Ticks {
             for e in e0...e1 { for m in [1.0, 2, 5] { let v = m * pow(10, Double(e)); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) } } }
         } else {
             let every = max(1, Int((Double(decades) / Double(max(count, 1))).rounded(.up)))
-            for e in e0...e1 where (e - e0) % every == 0 || e == 0 {
+            // Every k-th decade, anchored at 10^0 so the labels read 1, 100, 10^4 rather than 10, 1000, 10^5.
+            for e in e0...e1 where ((e % every) + every) % every == 0 {
                 let v = pow(10, Double(e)); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) }
             }
         }

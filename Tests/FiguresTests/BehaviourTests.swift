@@ -4,6 +4,8 @@ import CZlib
 
 final class PNGTests: XCTestCase {
     /// Decodes our own PNGs (inflate + un-filter) to check they hold exactly the pixels given.
+    var lastPalette: [UInt8] = [], lastTRNS: [UInt8] = []
+
     func decode(_ png: [UInt8]) throws -> (w: Int, h: Int, type: UInt8, pixels: [UInt8]) {
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         var i = 8, w = 0, h = 0, type: UInt8 = 0, idat: [UInt8] = []
@@ -15,9 +17,11 @@ final class PNGTests: XCTestCase {
             XCTAssertEqual(UInt32(crc), UInt32(be(i + 8 + len)), "CRC of \(name)")
             if name == "IHDR" { w = be(i + 8); h = be(i + 12); type = png[i + 17] }
             if name == "IDAT" { idat += png[(i + 8)..<(i + 8 + len)] }
+            if name == "PLTE" { lastPalette = Array(png[(i + 8)..<(i + 8 + len)]) }
+            if name == "tRNS" { lastTRNS = Array(png[(i + 8)..<(i + 8 + len)]) }
             i += 12 + len
         }
-        let ch = [0: 1, 2: 3, 4: 2, 6: 4][Int(type)]!
+        let ch = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][Int(type)]!
         var raw = [UInt8](repeating: 0, count: (w * ch + 1) * h)
         var n = uLongf(raw.count)
         let rc = raw.withUnsafeMutableBufferPointer { r in idat.withUnsafeBufferPointer { uncompress(r.baseAddress, &n, $0.baseAddress, uLong($0.count)) } }
@@ -51,23 +55,51 @@ final class PNGTests: XCTestCase {
         }
     }
 
+    func testIndexedWithPaletteAndTransparency() throws {
+        let pal = [Color(hex: 0x112233), Color(hex: 0x445566), Color(hex: 0xffffff)]
+        let px: [UInt8] = [0, 1, 2, 2, 1, 0]
+        let png = try PNG.encode(width: 3, height: 2, colorType: .indexed, pixels: px, palette: pal, alpha: [255, 255, 0])
+        let d = try decode(png)
+        XCTAssertEqual(d.type, 3); XCTAssertEqual(d.pixels, px)
+        XCTAssertEqual(lastPalette, [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0xff, 0xff, 0xff])
+        XCTAssertEqual(lastTRNS, [255, 255, 0])
+        XCTAssertThrowsError(try PNG.encode(width: 1, height: 1, colorType: .indexed, pixels: [3], palette: pal))
+        let g = try PNG.encode(width: 2, height: 1, colorType: .grey, pixels: [1, 7], transparentGrey: 1)
+        _ = try decode(g)
+        XCTAssertEqual(lastTRNS, [0, 1])
+    }
+
     func testRejectsWrongPixelCount() {
         XCTAssertThrowsError(try PNG.encode(width: 2, height: 2, colorType: .rgb, pixels: [1, 2, 3]))
         XCTAssertThrowsError(try PNG.encode(width: 0, height: 2, colorType: .grey, pixels: []))
     }
 
     func testImageGridPixelsLandInTheirCells() throws {
-        // Image k is uniformly k/5; cell (r, c) of a 2x3 grid holds image r*3+c; gaps are transparent.
+        // Image k is uniformly k/5; cell (r, c) of a 2x3 grid holds image r*3+c; gaps carry the transparent key.
         let imgs: [[Double]] = (0..<6).map { k in [Double](repeating: Double(k) / 5, count: 4) }
         let g = ImageGrid(images: imgs, rows: 2, columns: 3, width: 2, height: 2)
         let d = try decode(g.png()!)
+        XCTAssertEqual(d.type, 0)
+        XCTAssertEqual(lastTRNS, [0, ImageGrid.transparentKey])
         XCTAssertEqual(d.w, 3 * 2 + 2 * 2); XCTAssertEqual(d.h, 2 * 2 + 2)
-        func px(_ x: Int, _ y: Int) -> (UInt8, UInt8) { let o = (y * d.w + x) * 2; return (d.pixels[o], d.pixels[o + 1]) }
-        XCTAssertEqual(px(0, 0).0, 0); XCTAssertEqual(px(0, 0).1, 255)
-        XCTAssertEqual(px(4, 0).0, 51)           // image 1 at column 1 (x = 4)
-        XCTAssertEqual(px(8, 4).0, 255)          // image 5 at row 1, column 2
-        XCTAssertEqual(px(2, 0).1, 0)            // gap column is transparent
-        XCTAssertEqual(px(0, 2).1, 0)            // gap row is transparent
+        func px(_ x: Int, _ y: Int) -> UInt8 { d.pixels[y * d.w + x] }
+        XCTAssertEqual(px(0, 0), 0)
+        XCTAssertEqual(px(4, 0), 51)             // image 1 at column 1 (x = 4)
+        XCTAssertEqual(px(8, 4), 255)            // image 5 at row 1, column 2
+        XCTAssertEqual(px(2, 0), ImageGrid.transparentKey)   // gap column
+        XCTAssertEqual(px(0, 2), ImageGrid.transparentKey)   // gap row
+        // An image pixel that happens to equal the key is nudged so it stays opaque.
+        let k = ImageGrid(images: [[UInt8]](repeating: [ImageGrid.transparentKey], count: 1), rows: 1, columns: 1, width: 1, height: 1)
+        XCTAssertEqual(try decode(k.png()!).pixels, [ImageGrid.transparentKey + 1])
+    }
+
+    func testHeatmapPNGIsIndexedWithNaNTransparent() throws {
+        let svg = Heatmap(matrix: [[0.0, 1], [.nan, 0.5]]).svgString()
+        let b64 = svg.components(separatedBy: "base64,")[1].prefix(while: { $0 != "\"" })
+        let d = try decode([UInt8](Data(base64Encoded: String(b64))!))
+        XCTAssertEqual(d.type, 3)
+        XCTAssertEqual(d.pixels, [0, 254, 255, 127])   // min, max, NaN (transparent entry), middle
+        XCTAssertEqual(lastTRNS.last, 0)
     }
 }
 
@@ -223,9 +255,11 @@ final class SizeTests: XCTestCase {
         assertWellFormedSVG(one)
         XCTAssertLessThan(one.utf8.count, 100_000, "\(one.utf8.count) bytes")
         XCTAssertLessThan(byValue.utf8.count, 110_000, "\(byValue.utf8.count) bytes")
-        // Every point is there: one zero-length subpath per distinct 0.1 px position.
-        let subpaths = one.components(separatedBy: "h0").count - 1
-        XCTAssertGreaterThan(subpaths, 9_900)
+        // Every point is there: one marked vertex per distinct quarter-pixel position.
+        let d = one.components(separatedBy: "transform=\"scale(.25)\" d=\"")[1].prefix(while: { $0 != "\"" })
+        let numbers = try! NSRegularExpression(pattern: "-?[0-9]+").numberOfMatches(in: String(d), range: NSRange(d.startIndex..., in: d))
+        XCTAssertGreaterThan(numbers / 2, 9_900)
+        XCTAssertLessThanOrEqual(numbers / 2, 10_000)
     }
 
     func testHeatmapIsOneImage() {
