@@ -9,11 +9,13 @@ struct Build: ParsableCommand {
     )
 
     @OptionGroup var site: SiteOptions
+    @OptionGroup var cells: CellRunOptions
 
     func run() throws {
+        let executor = try cells.executor(lessonsDirectory: site.lessonsURL)  // exit 2 if the runtime is not built
         let report: BuildReport
         do {
-            report = try site.builder().build()
+            report = try site.builder(executor: executor).build()
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

@@ -7,6 +7,6 @@ struct Lessons: ParsableCommand {
         commandName: "lessons",
         abstract: "Build executable Markdown lessons into a static course site.",
         version: LessonKitInfo.version,
-        subcommands: [Build.self]
+        subcommands: [Build.self, Check.self, Serve.self]
     )
 }

@@ -10,8 +10,8 @@ struct SiteOptions: ParsableArguments {
     @Option(name: .long, help: "Folder the site is written to (replaced atomically).")
     var output: String = "Output"
 
-    @Option(name: .long, help: "How many lessons may run their cells at once.")
-    var jobs: Int = 1
+    @Option(name: .long, help: "How many lessons may run their cells at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     var lessonsURL: URL { URL(fileURLWithPath: lessons) }
     var outputURL: URL { URL(fileURLWithPath: output) }

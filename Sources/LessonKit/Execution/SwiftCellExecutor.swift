@@ -268,12 +268,11 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let program = ProgramGenerator.compileFailProbe(file: file, cells: cells, target: target, modules: products.modules)
         let source = work.appendingPathComponent("probe-\(target.index).swift")
         try program.source.write(to: source, atomically: true, encoding: .utf8)
-        let start = Date()
         let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
                                      directory: options.root, timeout: options.lessonTimeout)
         let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
         let mine = diags.filter { $0.severity == .error && Collector.lineIn(target, $0.line) }
-        var r = CellResult(cellIndex: target.index, status: .ok, seconds: Date().timeIntervalSince(start))
+        var r = CellResult(cellIndex: target.index, status: .ok)
         var compiled = false
         if case .exited(0) = out.end { compiled = true }
         if mine.isEmpty && compiled {
