@@ -18,25 +18,40 @@
 //     show(Subplots(rows: 1, columns: 2, sharedY: true, [LinePlot().line(y: a), LinePlot().line(y: b)]))
 //     show(Diagram.vae()); show(Diagram.reparameterization()); show(Diagram.hierarchical(levels: 3))
 //
-// Data arguments take `[Double]`, `[Float]` or any `[T: BinaryFloatingPoint]`; categories any
-// `Hashable` (sorted when `Comparable`). Builders chain: each method returns a modified copy.
+// Data arguments take `[Double]`, `[Float]` or any `[T: BinaryFloatingPoint]` (x and y may differ);
+// categories any `Hashable` (sorted when `Comparable`). Builders chain: each method returns a
+// modified copy, so `var p = Histogram(...); for d in dims { p = p.histogram(...) }` works too.
+// Marks available on every plot type (LinePlot, ScatterPlot, Histogram, BarChart, Heatmap, ContourPlot, Plot):
+//   .line(x:y:label:markers:dashed:color:)  .line(y:)  .curve(label:x:samples:) { f($0) }
+//   .points(x:y:label:color:size:opacity:)  .points(x:y:category:)  .points(x:y:value:colorMap:valueLabel:)
+//   .histogram(_:bins:range:density:label:)  .bars(categories:values:errors:label:)
+//   .band(x:mean:sd:k:label:)  .band(x:lower:upper:label:)  .gaussianEllipses(mean:covariance:sigmas:label:)
+//   .heatmap(matrix:colorMap:)  .heatmap(f:x:y:resolution:)  .contour(f:x:y:levels:levelValues:)
+//   .hline(y, label:)  .vline(x, label:)  .text("z_1", x:y:anchor:)  .arrow(from: (x, y), to: (x, y), text:)
 // Axis options: `.xRange(0...1)`, `.yRange(...)`, `.logX()`, `.logY()`, `.equalAspect()`,
-// `.size(width:height:)`, `.legend(.outside)`, `.text("peak", x:, y:)`, `.arrow(from:to:text:)`,
-// `.hline(y)`, `.vline(x)`, `.description("...")` (the `<desc>`; one is generated otherwise).
+// `.size(width:height:)`, `.legend(.auto | .outside | .hidden)`, `.title(_)`, `.xLabel(_)`, `.yLabel(_)`,
+// `.description("...")` (the `<desc>`; one is generated from the data otherwise).
+// Colours: `Color.blue`, `.vermillion`, ... (Okabe-Ito, `Palette.okabeIto`), `Color(hex: 0x0072B2)`,
+// `Color.foreground` (the page's text colour); colour maps `.viridis`, `.coolWarm` (diverging), `.greys`.
+// Text in diagrams, `.text` and `.arrow` accepts light math markup: `z_1`, `z_{t-1}`, `x^2`, `\mu`, `\sigma`.
 //
 // # Bad input: never broken SVG
 // Problems are recorded as `issues` and drawn as a visible note under the plot:
-// NaN/Inf values are dropped (lines get a gap there); a series with mismatched x/y lengths,
-// an empty series, an invalid covariance or a zero-width range you gave is not drawn (note in red);
-// values <= 0 on a log axis are hidden (noted); data with no spread gets a range of +-0.5 around
-// its value (or +-10 %), silently. To turn any issue into a thrown `FigureError` instead, call
-// `try figure.validated()`; it returns the figure unchanged when there are none.
+// NaN/Inf values are dropped (lines get a gap there; a point left alone between gaps becomes a dot);
+// a series with mismatched lengths, an empty series, an invalid covariance or a zero-width range you
+// gave is not drawn (note marked with a cross); values <= 0 on a log axis are hidden (noted); data
+// with no spread gets a window of +-0.5 around 0, or +-10 % around any other value, silently.
+// To turn any issue into a thrown `FigureError` instead, call `try figure.validated()`; it returns the
+// figure unchanged when there are none.
 //
 // # Output
-// Deterministic bytes (coordinates with one decimal), `<title>` and `<desc>` on every figure,
-// theme colours through `currentColor` with `color: var(--fig-fg, #222)` on the root (the page
-// sets `--fig-fg`, and `--fig-bg` for halos behind labels). Default size 640 x 400 (viewBox),
-// `max-width: 100%`. `figure.write(to: path)` saves a standalone .svg file.
+// Deterministic bytes (coordinates with one decimal, ids from a hash of the content), `<title>` and
+// `<desc>` on every figure, text as SVG `<text>`, theme colours through `currentColor` with
+// `color: var(--fig-fg, #222)` on the root (the page sets `--fig-fg`, and `--fig-bg` for the legend
+// box and text halos). Default size 640 x 400 (viewBox), `max-width: 100%`. Sizes (figures-gallery):
+// 10,000-point scatter about 48 KB (one `<path>` of marker vertices per colour), 100 x 100 heatmap
+// about 17 KB (one indexed PNG), 10 x 10 Fashion-MNIST grid about 54 KB (one greyscale PNG).
+// `figure.write(to: path)` saves a standalone .svg file; `PNG.encode` is public for raw images.
 
 /// A figure, plot or diagram that renders to a standalone `<svg>` element.
 /// `LessonRuntime.show(_:)` accepts any value of this type.

@@ -156,7 +156,7 @@ enum PlotRenderer {
     }
 
     static func legendSize(_ p: Panel) -> (Double, Double) {
-        let w = (p.legend.map { textWidth($0.label, legendFont) }.max() ?? 0) + 40
+        let w = (p.legend.map { textWidth($0.label, legendFont) }.max() ?? 0) + 46
         return (w, Double(p.legend.count) * 18 + 10)
     }
 
@@ -367,7 +367,7 @@ enum PlotRenderer {
             prev = p
         }
         // Unique within the figure (the figure hash is prepended), and the same on every run.
-        let id = "§ID§-d\(q.count)-\(q[0].0)-\(q[0].1)-\(Int(size * 10))"
+        let id = "§ID§-d\(q.count)-\(q[0].0)-\(q[0].1)-\(Int(size * 10))-\(color.svg.dropFirst())"
         var s = "<marker id=\"\(id)\" markerUnits=\"userSpaceOnUse\" overflow=\"visible\"><circle r=\"\(num(size * unit / 2))\" fill=\"\(color.svg)\""
         if opacity < 1 { s += " fill-opacity=\"\(fixed(opacity, 2))\"" }
         s += "/></marker>"
@@ -548,6 +548,10 @@ enum PlotRenderer {
         var ticks = ""
         for t in l.xTicks { let x = l.xs(t); if x >= pl.x - 0.5 && x <= pl.maxX + 0.5 { ticks += "M\(num(x)) \(num(pl.maxY))v5" } }
         for t in l.yTicks { let y = l.ys(t); if y >= pl.y - 0.5 && y <= pl.maxY + 0.5 { ticks += "M\(num(pl.x)) \(num(y))h-5" } }
+        // Unlabelled minor ticks at 2..9 x 10^k on log axes, so a reader can place values between decades.
+        func major(_ v: Double, _ t: [Double]) -> Bool { t.contains { abs($0 - v) <= v * 1e-9 } }
+        if l.xs.log { for v in minorLogTicks(l.xs.d0, l.xs.d1) where !major(v, l.xTicks) { ticks += "M\(num(l.xs(v))) \(num(pl.maxY))v3" } }
+        if l.ys.log { for v in minorLogTicks(l.ys.d0, l.ys.d1) where !major(v, l.yTicks) { ticks += "M\(num(pl.x)) \(num(l.ys(v)))h-3" } }
         if !ticks.isEmpty { s += "<path d=\"\(ticks)\"/>" }
         s += "</g>\n"
         s += "<g font-size=\"\(num(tickFont))\" fill=\"currentColor\">"
@@ -580,6 +584,15 @@ enum PlotRenderer {
             s += "<text x=\"\(num(pl.x + pl.w / 2))\" y=\"\(num(l.frame.y + 22))\" font-size=\"\(num(titleFont))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
         }
         return s
+    }
+
+    static func minorLogTicks(_ lo: Double, _ hi: Double) -> [Double] {
+        guard lo > 0, hi > lo, log10(hi) - log10(lo) <= 6 else { return [] }
+        var out: [Double] = []
+        for e in Int(floor(log10(lo)))...Int(ceil(log10(hi))) {
+            for m in 2...9 { let v = Double(m) * pow(10, Double(e)); if v > lo && v < hi { out.append(v) } }
+        }
+        return out
     }
 
     static func drawLegend(_ entries: [LegendEntry], _ r: Rect) -> String {

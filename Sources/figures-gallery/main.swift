@@ -63,6 +63,14 @@ let hs = (0..<5000).map { _ in rng.normal() }
 figures.append(("Histogram", Histogram(hs, density: true, label: "samples", title: "Samples of ε against 𝒩(0, 1)", xLabel: "ε")
     .curve(label: "𝒩(0, 1) density", x: -4...4) { exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() }))
 
+// Overlaid histograms (as in lesson 1: lengths of N(0, I) samples in 2, 16 and 100 dimensions).
+var lengths = Histogram(title: "Length of z ~ N(0, I)", xLabel: "‖z‖", yLabel: "density")
+for d in [2, 16, 100] {
+    let ls: [Double] = (0..<3000).map { _ in (0..<d).map { _ in let v = rng.normal(); return v * v }.reduce(0, +).squareRoot() }
+    lengths = lengths.histogram(ls, bins: 40, density: true, label: "d = \(d)")
+}
+figures.append(("Overlaid histograms", lengths))
+
 // Bar chart with errors, grouped.
 figures.append(("Bar chart", BarChart(title: "KL per layer", yLabel: "nats", categories: ["z₁", "z₂", "z₃", "z₄"], values: [12.5, 6.1, 2.4, 0.6], errors: [1.1, 0.7, 0.5, 0.2], label: "HVAE")
     .bars(categories: ["z₁", "z₂", "z₃", "z₄"], values: [14.0, 3.2, 0.4, 0.1], errors: [1.3, 0.6, 0.2, 0.1], label: "HVAE, no warm-up")))
@@ -111,6 +119,12 @@ figures.append(("Subplots (shared y)", Subplots(rows: 1, columns: 3, sharedY: tr
     LinePlot(title: "β = 0.5", xLabel: "epoch", yLabel: "loss").line(x: epochs, y: vae.map { $0 - 10 }),
     LinePlot(title: "β = 1", xLabel: "epoch").line(x: epochs, y: vae),
     LinePlot(title: "β = 4", xLabel: "epoch").line(x: epochs, y: vae.map { $0 + 25 }),
+])))
+
+// Subplots with categorical legends: hidden on one panel, outside on the other.
+figures.append(("Subplots with an outside legend", Subplots(rows: 1, columns: 2, width: 960, height: 420, [
+    ScatterPlot(title: "Autoencoder codes", xLabel: "code 1", yLabel: "code 2").points(x: zx.map { $0 * 3 }, y: zy, category: cls).legend(.hidden),
+    ScatterPlot(title: "VAE means", xLabel: "z1", yLabel: "z2").points(x: zx, y: zy, category: cls.map { ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"][$0] }).legend(.outside),
 ])))
 
 // Diagrams.
