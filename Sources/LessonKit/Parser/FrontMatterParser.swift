@@ -67,7 +67,7 @@ enum FrontMatterParser {
                 let s = scalar() ?? ""
                 fm.date = s
                 if !isValidDate(s) {
-                    diags.append(Diagnostic(file: file, line: at, severity: .warning,
+                    diags.append(Diagnostic(file: file, line: at, column: value.mark?.column ?? 1, severity: .warning,
                         message: "malformed date '\(s)' (expected YYYY-MM-DD, optionally with a time and zone)"))
                 }
             default:

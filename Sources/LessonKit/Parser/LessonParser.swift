@@ -119,9 +119,12 @@ public enum LessonParser {
             let url = String(cString: u)
             var ref = ImageRef(url: url, line: blockLine, column: 1)
             for l in max(blockLine, 1)...max(blockLine, min(sourceLines.count, blockLine + 200)) where l - 1 < sourceLines.count {
-                if let r = sourceLines[l - 1].range(of: url) {
+                let text = sourceLines[l - 1]
+                if let r = text.range(of: "](" + url) ?? text.range(of: url) {
+                    // point at the `![` that opens this image when it is on the same line
+                    let start = text.range(of: "![", options: .backwards, range: text.startIndex..<r.lowerBound)?.lowerBound ?? r.lowerBound
                     ref.line = l
-                    ref.column = sourceLines[l - 1].distance(from: sourceLines[l - 1].startIndex, to: r.lowerBound) + 1
+                    ref.column = text.distance(from: text.startIndex, to: start) + 1
                     break
                 }
             }

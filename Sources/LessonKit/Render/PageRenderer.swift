@@ -33,7 +33,7 @@ public struct PageRenderer {
         var cellDiagnostics: [Diagnostic] = []
         var failing = 0
         // each formula's HTML, by placeholder number
-        let mathHTML: [String] = lesson.math.map { span in
+        func html(_ span: MathSpan) -> String {
             let req = RenderRequest(span.display ? .displayMath : .inlineMath, span.tex)
             switch outcomes[req] {
             case .html(let h)?: return h
@@ -43,6 +43,7 @@ public struct PageRenderer {
             case nil: return HTML.escape(span.tex)
             }
         }
+        let mathHTML: [RenderedMath] = lesson.math.map { span in RenderedMath(display: span.display, html: html(span)) }
         var body = ""
         var skippedTitle = false
         for (i, block) in lesson.blocks.enumerated() {
@@ -51,7 +52,9 @@ public struct PageRenderer {
                 body += Self.restoreMath(html, mathHTML)
             case .heading(let h):
                 // a leading `# Title` is the page title when the front matter has none
-                if i == 0, h.level == 1, lesson.frontMatter.title == nil, !skippedTitle { skippedTitle = true; continue }
+                if i == 0, h.level == 1, lesson.frontMatter.title == nil || lesson.frontMatter.title == h.text, !skippedTitle {
+                    skippedTitle = true; continue
+                }
                 body += "<h\(h.level) id=\"\(HTML.escape(h.id))\">\(Self.restoreMath(h.html, mathHTML))"
                     + "<a class=\"anchor\" href=\"#\(HTML.escape(h.id))\" aria-label=\"Link to this section\">#</a></h\(h.level)>\n"
             case .cell(let cell):
@@ -126,12 +129,15 @@ public struct PageRenderer {
 
     /// Puts formulas back where the parser left placeholders (U+E000 digits U+E001). A
     /// display formula alone in a paragraph becomes a block of its own.
-    static func restoreMath(_ html: String, _ math: [String]) -> String {
+    struct RenderedMath { var display: Bool; var html: String }
+
+    static func restoreMath(_ html: String, _ math: [RenderedMath]) -> String {
         let b = Array(html.utf8)
         guard b.contains(0xEE) else { return html }
         var out: [UInt8] = []
         out.reserveCapacity(b.count * 2)
         let pOpen = Array("<p>".utf8), pClose = Array("</p>".utf8)
+        let divOpen = Array("<div class=\"math-display\">".utf8), divClose = Array("</div>".utf8)
         var i = 0
         while i < b.count {
             if b[i] == 0xEE, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 {
@@ -139,14 +145,13 @@ public struct PageRenderer {
                 while j < b.count, b[j] >= 48, b[j] <= 57 { n = n * 10 + Int(b[j] - 48); j += 1 }
                 if j + 2 < b.count, b[j] == 0xEE, b[j + 1] == 0x80, b[j + 2] == 0x81, n < math.count {
                     let end = j + 3
-                    let isDisplay = math[n].contains("katex-display")
-                    if isDisplay, out.count >= 3, Array(out.suffix(3)) == pOpen,
-                       end + 4 <= b.count, Array(b[end..<(end + 4)]) == pClose {
+                    if math[n].display, out.count >= 3, out[(out.count - 3)...].elementsEqual(pOpen),
+                       end + 4 <= b.count, b[end..<(end + 4)].elementsEqual(pClose) {
                         out.removeLast(3)
-                        out += Array("<div class=\"math-display\">".utf8) + Array(math[n].utf8) + Array("</div>".utf8)
+                        out.append(contentsOf: divOpen); out.append(contentsOf: math[n].html.utf8); out.append(contentsOf: divClose)
                         i = end + 4
                     } else {
-                        out += Array(math[n].utf8)
+                        out.append(contentsOf: math[n].html.utf8)
                         i = end
                     }
                     continue

@@ -41,7 +41,7 @@ public final class RenderService {
     public private(set) var rendered = 0
 
     /// Bumped when render.js or the frame format changes.
-    private static let formatVersion = "2"
+    private static let formatVersion = "3"
 
     public init(cacheDirectory: URL?) throws {
         nodePath = ProcessInfo.processInfo.environment["NODE_PATH"].map { $0 + ":/usr/share/nodejs" } ?? "/usr/share/nodejs"
@@ -50,8 +50,10 @@ public final class RenderService {
         guard let script = Resources.url("render.js") else { throw RenderError(description: "render.js missing from LessonKit's resources") }
         self.script = script
         cacheFile = cacheDirectory?.appendingPathComponent("render-cache.bin")
-        loadCache()
     }
+
+    /// The cache is read on first use: a build whose pages are all up to date never needs it.
+    private var cacheLoaded = false
 
     private static func packageVersion(_ package: String, nodePath: String) -> String? {
         for dir in nodePath.split(separator: ":") {
@@ -67,6 +69,7 @@ public final class RenderService {
 
     /// Renders everything not yet cached in one node run; returns an outcome for each request.
     public func render(_ requests: [RenderRequest]) throws -> [RenderRequest: RenderOutcome] {
+        if !cacheLoaded { loadCache(); cacheLoaded = true }
         var results: [RenderRequest: RenderOutcome] = [:]
         var missing: [RenderRequest] = []
         var seen = Set<RenderRequest>()
@@ -98,32 +101,32 @@ public final class RenderService {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lessons-render-\(getpid())-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: items).write(to: tmp)
         defer { try? FileManager.default.removeItem(at: tmp) }
+        let outFile = tmp.appendingPathExtension("out")
+        defer { try? FileManager.default.removeItem(at: outFile) }
         let errFile = tmp.appendingPathExtension("stderr")
         _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errFile) }
 
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["node", script.path, tmp.path]
+        p.arguments = ["node", script.path, tmp.path, outFile.path]
         var env = ProcessInfo.processInfo.environment
         env["NODE_PATH"] = nodePath
         env["HLJS_HIDE_UPGRADE_WARNING"] = "1"
         p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
+        p.standardOutput = FileHandle.nullDevice
         p.standardError = try FileHandle(forWritingTo: errFile)
         do { try p.run() } catch {
             throw RenderError(description: "cannot start node (\(error)); install Debian packages nodejs, katex and node-highlight.js")
         }
         nodeLaunches += 1
-        let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
             let err = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
             throw RenderError(description: "node exited with status \(p.terminationStatus) while rendering math and code"
                 + " (are Debian packages katex and node-highlight.js installed?)\n" + err.suffix(2000))
         }
-        let frames = Self.readFrames([UInt8](data))
+        let frames = Self.readFrames([UInt8]((try? Data(contentsOf: outFile)) ?? Data()))
         guard frames.count == requests.count else {
             throw RenderError(description: "node returned \(frames.count) results for \(requests.count) requests")
         }
@@ -176,7 +179,7 @@ public final class RenderService {
 
     /// Writes the cache back, keeping only entries this build used (so it does not grow forever).
     public func saveCache() {
-        guard let file = cacheFile else { return }
+        guard let file = cacheFile, cacheLoaded else { return }
         let stale = cache.keys.contains { !used.contains($0) }
         guard dirty || stale else { return }
         var out: [UInt8] = Array(header.utf8)

@@ -1,6 +1,6 @@
 // One node process per build renders every formula (KaTeX) and code block (highlight.js 9).
 // Input: a JSON file (argv[2]) holding [{k: "i"|"d"|"c", s: source, l: language}].
-// Output on stdout, one frame per item in order: "H" or "E", the payload's UTF-8 byte
+// Output into the file argv[3], one frame per item in order: "H" or "E", the payload's UTF-8 byte
 // length, a newline, then the payload (HTML, or an error message).
 'use strict';
 const fs = require('fs');
@@ -28,4 +28,4 @@ for (const it of items) {
   }
   chunks.push(kind + Buffer.byteLength(out, 'utf8') + '\n' + out);
 }
-process.stdout.write(chunks.join(''));
+fs.writeFileSync(process.argv[3], chunks.join(''));

@@ -8,6 +8,7 @@ public struct BuildReport: Sendable {
     public var diagnostics: [Diagnostic] = []
     public var seconds = 0.0
     public var freshlyRendered = 0              // formulas and code blocks node had to render
+    public var pagesReused = 0                  // pages whose inputs had not changed since the last build
     public var failingCells = 0
     public var outputDirectory = ""
 
@@ -16,7 +17,7 @@ public struct BuildReport: Sendable {
     public var succeeded: Bool { errorCount == 0 }
     public var summary: String {
         var s = "built \(pagesWritten) of \(lessonsFound) pages into \(outputDirectory) in \(String(format: "%.2f", seconds)) s"
-        s += " (\(freshlyRendered) formulas/code blocks rendered, the rest cached)"
+        s += " (\(pagesWritten - pagesReused) rendered, \(pagesReused) unchanged; \(freshlyRendered) new formulas/code blocks)"
         if !skipped.isEmpty { s += "; skipped \(skipped.count): \(skipped.joined(separator: ", "))" }
         if failingCells > 0 { s += "; \(failingCells) failing cell\(failingCells == 1 ? "" : "s")" }
         s += "; \(errorCount) error\(errorCount == 1 ? "" : "s"), \(warningCount) warning\(warningCount == 1 ? "" : "s")"
@@ -61,9 +62,15 @@ public final class SiteBuilder {
         return (md.filter { $0 != "index.md" }.map { lessonsDirectory.appendingPathComponent($0) }, index)
     }
 
+    /// A lesson's name in diagnostics, pages and the manifest: relative to the folder that holds
+    /// the lessons folder (`Lessons/x.md`), so the output does not depend on where the build ran.
+    public func displayName(_ url: URL) -> String {
+        lessonsDirectory.lastPathComponent + "/" + url.lastPathComponent
+    }
+
     /// Parses one lesson file.
     public func parse(_ url: URL) -> Lesson {
-        let file = Self.displayPath(url)
+        let file = displayName(url)
         let slug = url.deletingPathExtension().lastPathComponent
         guard let data = FileManager.default.contents(atPath: url.path) else {
             return Lesson(file: file, slug: slug, frontMatter: FrontMatter(), blocks: [], math: [], images: [],
@@ -131,53 +138,130 @@ public final class SiteBuilder {
         queue.waitUntilAllOperationsAreFinished()
         let results = resultsBox.value, execDiagnostics = diagnosticsBox.value
 
-        // Render math and code for every page in one node run (cached by content).
+        // Pages whose inputs match the previous build's manifest are reused as they are;
+        // everything else is rendered, math and code for all of it in one node run.
+        let previous = try? Manifest.load(from: outputDirectory)
         let service = try RenderService(cacheDirectory: cacheDirectory)
-        let renderers = lessons.indices.map { PageRenderer(lesson: lessons[$0], results: results[$0]) }
-        let indexRenderer = indexLesson.map { PageRenderer(lesson: $0, results: [:]) }
-        let outcomes = try service.render(renderers.flatMap(\.requests) + (indexRenderer?.requests ?? []))
-        report.freshlyRendered = service.rendered
+        let generator = "lessons \(LessonKitInfo.version)"
+        let site = SiteContext(theme: theme, katexVersion: service.katexVersion, highlightVersion: service.highlightVersion,
+                               siteTitle: indexLesson?.frontMatter.title ?? "Lessons")
+        let sameToolchain = previous.map {
+            $0.generator == generator && $0.katex == service.katexVersion && $0.highlight == service.highlightVersion
+                && $0.themeSHA256 == theme.hash
+        } ?? false
+        let previousPages = Dictionary((previous?.pages ?? []).map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
+        let sourceHashes = lessons.map { SHA256.hex($0.source) }
+        let resultsHashes = results.map(Self.resultsHash)
 
-        var pages: [(lesson: Lesson, output: PageRenderer.Output, resultsHash: String)] = []
-        for (i, r) in renderers.enumerated() {
-            let out = r.render(outcomes)
-            let lesson = lessons[i]
-            report.diagnostics += lesson.diagnostics + out.diagnostics + execDiagnostics[i] + out.cellDiagnostics
-            report.failingCells += out.failingCells
-            if lesson.hasErrors || out.diagnostics.contains(where: { $0.severity == .error }) {
-                report.skipped.append(lesson.file)
-                continue
-            }
-            pages.append((lesson, out, Self.resultsHash(results[i])))
+        /// The previous build's entry for a lesson if its own inputs are unchanged (it built cleanly then).
+        func reusable(_ i: Int) -> Manifest.Page? {
+            guard sameToolchain, let old = previousPages[lessons[i].slug + ".html"],
+                  old.sourceSHA256 == sourceHashes[i], old.resultsSHA256 == resultsHashes[i],
+                  FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent(old.page).path) else { return nil }
+            return old
         }
-        let indexOut = indexRenderer?.render(outcomes)
-        if let il = indexLesson { report.diagnostics += il.diagnostics + (indexOut?.diagnostics ?? []) }
+
+        var rendered: [Int: PageRenderer.Output] = [:]
+        func renderPages(_ indices: [Int], extra: [PageRenderer] = []) throws -> [PageRenderer.Output] {
+            let renderers = indices.map { PageRenderer(lesson: lessons[$0], results: results[$0]) } + extra
+            guard !renderers.isEmpty else { return [] }
+            let outcomes = try service.render(renderers.flatMap(\.requests))
+            let outs = renderers.map { $0.render(outcomes) }
+            for (k, i) in indices.enumerated() { rendered[i] = outs[k] }
+            return Array(outs[indices.count...])
+        }
+        let candidates = lessons.indices.filter { !lessons[$0].hasErrors }
+        _ = try renderPages(candidates.filter { reusable($0) == nil })
+
+        var written: [Int] = []
+        for i in lessons.indices {
+            let lesson = lessons[i]
+            report.diagnostics += lesson.diagnostics + execDiagnostics[i]
+            if lesson.hasErrors { report.skipped.append(lesson.file); continue }
+            if let out = rendered[i] {
+                report.diagnostics += out.diagnostics + out.cellDiagnostics
+                report.failingCells += out.failingCells
+                if out.diagnostics.contains(where: { $0.severity == .error }) { report.skipped.append(lesson.file); continue }
+            } else if let old = reusable(i) {
+                report.diagnostics += old.cellDiagnostics ?? []
+                report.failingCells += old.failingCells ?? 0
+            }
+            written.append(i)
+        }
+
+        // Each page's full set of inputs, navigation included; unchanged pages are linked, not rebuilt.
+        func link(_ k: Int) -> String { k >= 0 && k < written.count ? lessons[written[k]].slug + ".html" : "" }
+        func pageKey(_ k: Int) -> String {
+            let i = written[k]
+            let neighbours = [k - 1, k + 1].map { j in j >= 0 && j < written.count ? link(j) + "\u{0}" + lessons[written[j]].title : "" }
+            let parts: [String] = [generator, service.katexVersion, service.highlightVersion, theme.hash, site.siteTitle,
+                                   sourceHashes[i], resultsHashes[i]]
+            return SHA256.hex((parts + neighbours).joined(separator: "\u{1}"))
+        }
+        let keys = written.indices.map(pageKey)
+        let stale = written.indices.filter { k in
+            rendered[written[k]] == nil && previousPages[link(k)]?.inputsSHA256 != keys[k]
+        }.map { written[$0] }
+        _ = try renderPages(stale)
+
+        // The index: its intro and the list of pages.
+        let toolKey: [String] = [generator, service.katexVersion, service.highlightVersion, theme.hash, site.siteTitle]
+        let indexSource: String = indexLesson.map { SHA256.hex($0.source) } ?? ""
+        let listed: [String] = written.map { i -> String in
+            let l = lessons[i]
+            return [l.slug, l.title, l.frontMatter.summary ?? ""].joined(separator: "\u{0}")
+        }
+        let indexKey = SHA256.hex((toolKey + [indexSource] + listed).joined(separator: "\u{1}"))
+        let reuseIndex = sameToolchain && previous?.index?.inputsSHA256 == indexKey
+            && FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent("index.html").path)
+        var indexOut: PageRenderer.Output? = nil
+        if let il = indexLesson {
+            report.diagnostics += il.diagnostics
+            if !reuseIndex {
+                indexOut = try renderPages([], extra: [PageRenderer(lesson: il, results: [:])]).first
+                report.diagnostics += indexOut?.diagnostics ?? []
+            }
+        }
+        report.freshlyRendered = service.rendered
+        report.pagesReused = written.count - written.filter { rendered[$0] != nil }.count
 
         // Write everything into a fresh folder beside Output/, then swap it in.
         let writer = try SiteWriter(outputDirectory: outputDirectory)
         do {
-            let site = SiteContext(theme: theme, katexVersion: service.katexVersion, highlightVersion: service.highlightVersion,
-                                   siteTitle: indexLesson?.frontMatter.title ?? "Lessons")
             var manifestPages: [Manifest.Page] = []
-            for (k, page) in pages.enumerated() {
-                let prev = k > 0 ? pages[k - 1].lesson : nil
-                let next = k + 1 < pages.count ? pages[k + 1].lesson : nil
-                let html = site.page(page.lesson, page.output, prev: prev, next: next)
-                try writer.write(html, to: page.lesson.slug + ".html")
-                for image in page.lesson.images where LessonParser.isLocal(image.url) {
+            for (k, i) in written.enumerated() {
+                let lesson = lessons[i]
+                let prev = k > 0 ? lessons[written[k - 1]] : nil
+                let next = k + 1 < written.count ? lessons[written[k + 1]] : nil
+                let name = lesson.slug + ".html"
+                var cellDiagnostics: [Diagnostic]? = nil, failing: Int? = nil
+                if let out = rendered[i] {
+                    try writer.write(site.page(lesson, out, prev: prev, next: next), to: name)
+                    cellDiagnostics = out.cellDiagnostics; failing = out.failingCells
+                } else {
+                    try writer.reuse(outputDirectory.appendingPathComponent(name), as: name)
+                    cellDiagnostics = previousPages[name]?.cellDiagnostics; failing = previousPages[name]?.failingCells
+                }
+                for image in lesson.images where LessonParser.isLocal(image.url) {
                     try writer.copyImage(image.url, from: lessonsDirectory)
                 }
-                manifestPages.append(Manifest.Page(page: page.lesson.slug + ".html", source: page.lesson.file,
-                    sourceSHA256: SHA256.hex(page.lesson.source), resultsSHA256: page.resultsHash,
-                    previous: prev.map { $0.slug + ".html" }, next: next.map { $0.slug + ".html" }))
+                manifestPages.append(Manifest.Page(page: name, source: lesson.file,
+                    sourceSHA256: sourceHashes[i], resultsSHA256: resultsHashes[i], inputsSHA256: keys[k],
+                    previous: prev.map { $0.slug + ".html" }, next: next.map { $0.slug + ".html" },
+                    failingCells: (failing ?? 0) > 0 ? failing : nil,
+                    cellDiagnostics: (cellDiagnostics ?? []).isEmpty ? nil : cellDiagnostics))
             }
-            try writer.write(site.index(pages.map(\.lesson), intro: indexOut), to: "index.html")
+            if reuseIndex {
+                try writer.reuse(outputDirectory.appendingPathComponent("index.html"), as: "index.html")
+            } else {
+                try writer.write(site.index(written.map { lessons[$0] }, intro: indexOut), to: "index.html")
+            }
             try writer.write(theme.css, to: "assets/style.css")
             try writer.copyKaTeXAssets(nodePath: "/usr/share/nodejs")
-            let manifest = Manifest(generator: "lessons \(LessonKitInfo.version)", katex: service.katexVersion,
+            let manifest = Manifest(generator: generator, katex: service.katexVersion,
                 highlight: service.highlightVersion, themeSHA256: theme.hash,
-                index: indexLesson.map { Manifest.Page(page: "index.html", source: $0.file, sourceSHA256: SHA256.hex($0.source),
-                                                        resultsSHA256: "", previous: nil, next: nil) },
+                index: Manifest.Page(page: "index.html", source: indexLesson?.file ?? "", sourceSHA256: indexLesson.map { SHA256.hex($0.source) } ?? "",
+                                     resultsSHA256: "", inputsSHA256: indexKey),
                 pages: manifestPages)
             try writer.write(manifest.json(), to: "manifest.json")
             try writer.commit()
@@ -186,7 +270,7 @@ public final class SiteBuilder {
             throw error
         }
         service.saveCache()
-        report.pagesWritten = pages.count
+        report.pagesWritten = written.count
         report.seconds = Date().timeIntervalSince(start)
         return report
     }

@@ -24,6 +24,14 @@ final class SiteWriter {
         try Data(text.utf8).write(to: url)
     }
 
+    /// Takes an unchanged page over from the previous site: a hard link (same folder, same
+    /// file system) so nothing is copied; a copy where links are not possible.
+    func reuse(_ old: URL, as relative: String) throws {
+        let url = staging.appendingPathComponent(relative)
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if link(old.path, url.path) != 0 { try fm.copyItem(at: old, to: url) }
+    }
+
     /// Copies a file, following symlinks (Debian's KaTeX fonts are symlinks).
     func copy(_ source: URL, to relative: String) throws {
         let url = staging.appendingPathComponent(relative)
@@ -90,9 +98,22 @@ public struct Manifest: Codable, Equatable, Sendable {
         public var page: String
         public var source: String
         public var sourceSHA256: String
+        /// Hash of the cell results the page shows ("" when it has none).
         public var resultsSHA256: String
+        /// Hash of everything the page's bytes depend on (tool, theme, source, results, navigation).
+        public var inputsSHA256: String
         public var previous: String?
         public var next: String?
+        /// Problems shown in the page's cells, replayed when an unchanged page is reused.
+        public var failingCells: Int?
+        public var cellDiagnostics: [Diagnostic]?
+
+        public init(page: String, source: String, sourceSHA256: String, resultsSHA256: String, inputsSHA256: String,
+                    previous: String? = nil, next: String? = nil, failingCells: Int? = nil, cellDiagnostics: [Diagnostic]? = nil) {
+            self.page = page; self.source = source; self.sourceSHA256 = sourceSHA256; self.resultsSHA256 = resultsSHA256
+            self.inputsSHA256 = inputsSHA256; self.previous = previous; self.next = next
+            self.failingCells = failingCells; self.cellDiagnostics = cellDiagnostics
+        }
     }
     public var generator: String
     public var katex: String

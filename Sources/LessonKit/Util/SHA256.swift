@@ -16,9 +16,18 @@ public struct SHA256 {
     public init() {}
 
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        for b in bytes {
-            buffer.append(b)
-            if buffer.count == 64 { compress(); buffer.removeAll(keepingCapacity: true) }
+        let array = Array(bytes)
+        array.withUnsafeBufferPointer { p in
+            var i = 0
+            // top up a partial block, then compress whole blocks straight from the input
+            while !buffer.isEmpty, i < p.count {
+                buffer.append(p[i]); i += 1
+                if buffer.count == 64 { compress(buffer); buffer.removeAll(keepingCapacity: true) }
+            }
+            while i + 64 <= p.count {
+                compress(UnsafeBufferPointer(rebasing: p[i..<(i + 64)])); i += 64
+            }
+            buffer.append(contentsOf: p[i...])
         }
     }
 
@@ -26,11 +35,13 @@ public struct SHA256 {
 
     private var processedBlocks: UInt64 = 0
 
-    private mutating func compress() {
+    private mutating func compress<C: RandomAccessCollection>(_ block: C) where C.Element == UInt8, C.Index == Int {
         processedBlocks += 1
-        var w = [UInt32](repeating: 0, count: 64)
+        let b0 = block.startIndex
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
         for i in 0..<16 {
-            w[i] = UInt32(buffer[4 * i]) << 24 | UInt32(buffer[4 * i + 1]) << 16 | UInt32(buffer[4 * i + 2]) << 8 | UInt32(buffer[4 * i + 3])
+            let j = b0 + 4 * i
+            w[i] = UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
         }
         for i in 16..<64 {
             let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
@@ -48,6 +59,7 @@ public struct SHA256 {
             hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
         }
         h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+        }
     }
 
     @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
@@ -57,11 +69,11 @@ public struct SHA256 {
         buffer.append(0x80)
         if buffer.count > 56 {
             while buffer.count < 64 { buffer.append(0) }
-            compress(); buffer.removeAll(keepingCapacity: true)
+            compress(buffer); buffer.removeAll(keepingCapacity: true)
         }
         while buffer.count < 56 { buffer.append(0) }
         for i in (0..<8).reversed() { buffer.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-        compress()
+        compress(buffer)
         return h.flatMap { v in (0..<4).reversed().map { UInt8(truncatingIfNeeded: v >> (UInt32($0) * 8)) } }
     }
 

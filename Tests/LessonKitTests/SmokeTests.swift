@@ -1,3 +1,0 @@
-import XCTest
-@testable import LessonKit
-final class LessonKitSmokeTests: XCTestCase { func testLoads() { XCTAssertFalse(LessonKitInfo.version.isEmpty) } }
