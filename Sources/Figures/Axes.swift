@@ -12,7 +12,12 @@ public enum AxisScale: Sendable { case linear, log }
 public enum LegendPlacement: Sendable { case auto, outside, hidden }
 
 struct LineMark { var xs: [Double]; var ys: [Double]; var label: String?; var color: Color; var dashed: Bool; var markers: Bool; var width: Double }
-struct PointGroup { var label: String?; var color: Color; var xs: [Double]; var ys: [Double] }
+struct PointGroup {
+    var label: String?; var color: Color; var xs: [Double]; var ys: [Double]
+    /// Drawn as rings: categories beyond the eight palette colours reuse a colour with a hollow marker,
+    /// so ten Fashion-MNIST classes stay distinguishable without giving up the colour-blind-safe palette.
+    var hollow = false
+}
 struct ColorBarSpec {
     var map: ColorMap; var lo: Double; var hi: Double; var label: String?; var levels: [Double]?
     /// Start of the map actually used: contour lines skip the darkest fifth, which vanishes on dark pages.
@@ -215,7 +220,10 @@ extension PlotBuilder {
                 let g = index[category[i]]!
                 groups[g].xs.append(xs[i]); groups[g].ys.append(ys[i])
             }
-            for g in groups.indices { groups[g].color = a.takeColor(nil) }
+            for g in groups.indices {
+                groups[g].hollow = (a.nextColor / Palette.okabeIto.count) % 2 == 1
+                groups[g].color = a.takeColor(nil)
+            }
             a.marks.append(.points(PointsMark(groups: groups, size: size, opacity: opacity, colorBar: nil)))
         }
     }

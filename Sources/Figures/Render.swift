@@ -22,7 +22,7 @@ struct SharedLayout {
     var showYLabel = true
 }
 
-enum LegendSymbol { case line(Color, dashed: Bool, markers: Bool), patch(Color, opacity: Double), point(Color), ring(Color) }
+enum LegendSymbol { case line(Color, dashed: Bool, markers: Bool), patch(Color, opacity: Double), point(Color, hollow: Bool), ring(Color) }
 struct LegendEntry { var label: String; var symbol: LegendSymbol }
 
 let tickFont = 12.0, labelFont = 13.0, titleFont = 15.0, legendFont = 12.0, noteFont = 11.0
@@ -63,7 +63,7 @@ struct Panel {
             case .points(let p):
                 for g in p.groups {
                     for i in 0..<g.xs.count where g.xs[i].isFinite && g.ys[i].isFinite { addX(g.xs[i]); addY(g.ys[i]) }
-                    if let s = g.label, p.colorBar == nil { legend.append(LegendEntry(label: s, symbol: .point(g.color))) }
+                    if let s = g.label, p.colorBar == nil { legend.append(LegendEntry(label: s, symbol: .point(g.color, hollow: g.hollow))) }
                 }
                 if let cb = p.colorBar, colorBar == nil { colorBar = cb }
             case .rects(let r):
@@ -149,10 +149,11 @@ struct Layout {
 enum PlotRenderer {
     static func render(_ a: Axes) -> String {
         let p = Panel(a)
-        let frame = Rect(x: 0, y: 0, w: a.width, h: a.height)
+        let k = layoutScale(a.width)
+        let frame = Rect(x: 0, y: 0, w: a.width / k, h: a.height / k)
         let lay = layout(p, frame: frame, shared: nil)
         let body = draw(p, lay, index: 0)
-        return svgDocument(width: a.width, height: a.height, title: a.title ?? a.kind, desc: describe(p, lay), body: body)
+        return svgDocument(width: a.width, height: a.height, title: a.title ?? a.kind, desc: describe(p, lay), body: body, scale: k)
     }
 
     static func legendSize(_ p: Panel) -> (Double, Double) {
@@ -348,7 +349,7 @@ enum PlotRenderer {
     /// circle marker. Coordinates are integers in quarter pixels (under scale(.25)) written as
     /// implicit relative line-tos ("m x y dx dy dx dy ..."), visited in a serpentine order over
     /// 12 px cells so successive moves are short; identical dots are merged. About 4-5 bytes a point.
-    static func dots(_ pts: [(Double, Double)], color: Color, size: Double, opacity: Double) -> String {
+    static func dots(_ pts: [(Double, Double)], color: Color, size: Double, opacity: Double, hollow: Bool = false) -> String {
         guard !pts.isEmpty else { return "" }
         let unit = 4.0, cell = 48
         var q = pts.map { (Int(($0.0 * unit).rounded()), Int(($0.1 * unit).rounded())) }
@@ -367,9 +368,15 @@ enum PlotRenderer {
             prev = p
         }
         // Unique within the figure (the figure hash is prepended), and the same on every run.
-        let id = "§ID§-d\(q.count)-\(q[0].0)-\(q[0].1)-\(Int(size * 10))-\(color.svg.dropFirst())"
-        var s = "<marker id=\"\(id)\" markerUnits=\"userSpaceOnUse\" overflow=\"visible\"><circle r=\"\(num(size * unit / 2))\" fill=\"\(color.svg)\""
-        if opacity < 1 { s += " fill-opacity=\"\(fixed(opacity, 2))\"" }
+        let id = "§ID§-d\(q.count)-\(q[0].0)-\(q[0].1)-\(Int(size * 10))-\(color.svg.dropFirst())\(hollow ? "-o" : "")"
+        var s = "<marker id=\"\(id)\" markerUnits=\"userSpaceOnUse\" overflow=\"visible\">"
+        if hollow {
+            s += "<circle r=\"\(num((size - 1.2) * unit / 2))\" fill=\"none\" stroke=\"\(color.svg)\" stroke-width=\"\(num(1.2 * unit))\""
+            if opacity < 1 { s += " stroke-opacity=\"\(fixed(opacity, 2))\"" }
+        } else {
+            s += "<circle r=\"\(num(size * unit / 2))\" fill=\"\(color.svg)\""
+            if opacity < 1 { s += " fill-opacity=\"\(fixed(opacity, 2))\"" }
+        }
         s += "/></marker>"
         s += "<path transform=\"scale(.25)\" d=\"\(d)\" fill=\"none\" stroke=\"none\" marker-start=\"url(#\(id))\" marker-mid=\"url(#\(id))\" marker-end=\"url(#\(id))\"/>\n"
         return s
@@ -379,7 +386,7 @@ enum PlotRenderer {
         var s = ""
         for g in pm.groups {
             let pts = (0..<g.xs.count).compactMap { px(l, g.xs[$0], g.ys[$0]) }
-            s += dots(pts, color: g.color, size: pm.size, opacity: pm.opacity)
+            s += dots(pts, color: g.color, size: g.hollow ? pm.size + 1 : pm.size, opacity: pm.opacity, hollow: g.hollow)
         }
         return s
     }
@@ -606,8 +613,9 @@ enum PlotRenderer {
                 if markers { s += "<circle cx=\"\(num(x + 11))\" cy=\"\(num(y - 4))\" r=\"3\" fill=\"\(c.svg)\"/>" }
             case .patch(let c, let op):
                 s += "<rect x=\"\(num(x + 3))\" y=\"\(num(y - 10))\" width=\"16\" height=\"12\" fill=\"\(c.svg)\" fill-opacity=\"\(fixed(max(op, 0.35), 2))\" stroke=\"\(c.svg)\"/>"
-            case .point(let c):
-                s += "<circle cx=\"\(num(x + 11))\" cy=\"\(num(y - 4))\" r=\"4\" fill=\"\(c.svg)\"/>"
+            case .point(let c, let hollow):
+                s += hollow ? "<circle cx=\"\(num(x + 11))\" cy=\"\(num(y - 4))\" r=\"3.5\" fill=\"none\" stroke=\"\(c.svg)\" stroke-width=\"1.5\"/>"
+                            : "<circle cx=\"\(num(x + 11))\" cy=\"\(num(y - 4))\" r=\"4\" fill=\"\(c.svg)\"/>"
             case .ring(let c):
                 s += "<ellipse cx=\"\(num(x + 11))\" cy=\"\(num(y - 4))\" rx=\"10\" ry=\"5\" fill=\"none\" stroke=\"\(c.svg)\" stroke-width=\"2\"/>"
             }

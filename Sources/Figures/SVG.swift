@@ -184,13 +184,18 @@ func markupPlain(_ s: String) -> String {
     parseMarkup(s).map { r in r.level == 0 ? r.text : (r.level < 0 ? "_" : "^") + r.text }.joined()
 }
 
+/// Layout scale for a figure `width` px wide: 1 up to 640 px, then proportional.
+func layoutScale(_ width: Double) -> Double { max(1, width / 640) }
+
 /// Wraps figure content in the standalone root element with `<title>` and `<desc>`.
 /// `body` may contain the token `§ID§`; it becomes a hash of the content so ids of different figures
 /// on the same page never collide and the same figure always gets the same id.
-func svgDocument(width: Double, height: Double, title: String, desc: String, body: String) -> String {
+/// `scale` > 1 draws in a viewBox `scale` times smaller than the displayed size, i.e. enlarges text and
+/// lines: figures wider than 640 px use it so their text stays legible when the page shrinks them.
+func svgDocument(width: Double, height: Double, title: String, desc: String, body: String, scale: Double = 1) -> String {
     let id = "fig" + fnv1a(title + "\u{1}" + desc + "\u{1}" + body)
     let b = body.replacingOccurrences(of: "§ID§", with: id)
-    var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(num(width)) \(num(height))\""
+    var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(num(width / scale)) \(num(height / scale))\""
     s += " width=\"\(num(width))\" height=\"\(num(height))\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\""
     s += " font-family=\"\(fontFamily)\" style=\"color:var(--fig-fg,#222);max-width:100%;height:auto\">\n"
     s += "<title id=\"\(id)-t\">\(esc(title))</title>\n<desc id=\"\(id)-d\">\(esc(desc))</desc>\n"

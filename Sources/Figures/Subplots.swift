@@ -21,7 +21,8 @@ public struct Subplots: SVGConvertible, IssueReporting {
         self.rows = max(rows, 1); self.columns = max(columns, 1)
         self.sharedX = sharedX; self.sharedY = sharedY; self.title = title
         self.width = width ?? (columns >= 3 ? 960 : 640)
-        self.height = height ?? Double(max(rows, 1)) * (columns == 1 ? 320 : 280) + (title != nil ? 30 : 0)
+        // Per row: 280 units of the layout space (320 for one column), times the layout scale of the width.
+        self.height = height ?? (Double(max(rows, 1)) * (columns == 1 ? 320 : 280) + (title != nil ? 30 : 0)) * layoutScale(self.width)
         self.panels = plots.map { $0.axes }
         if rows < 1 || columns < 1 { ownIssues.append(FigureIssue(severity: .error, error: .invalidArgument("grid \(rows)x\(columns) is empty; using at least 1x1"))) }
         if panels.count > self.rows * self.columns {
@@ -34,6 +35,9 @@ public struct Subplots: SVGConvertible, IssueReporting {
     public var issues: [FigureIssue] { ownIssues + panels.flatMap { Panel($0).allIssues } }
 
     public func svgString() -> String {
+        // Lay out in a space at most 640 units wide (see layoutScale), so text stays legible when shown.
+        let k = layoutScale(self.width)
+        let width = self.width / k, height = self.height / k
         let prepared = panels.map { Panel($0) }
         let top0 = title != nil ? 34.0 : 4
         let cellH = (height - top0 - (ownIssues.isEmpty ? 0 : 18)) / Double(rows)
@@ -95,6 +99,6 @@ public struct Subplots: SVGConvertible, IssueReporting {
         if sharedX { desc += ", shared x axis" }
         if sharedY { desc += ", shared y axis" }
         desc += ". " + descs.joined(separator: " ")
-        return svgDocument(width: width, height: height, title: title ?? "Subplots", desc: desc, body: body)
+        return svgDocument(width: self.width, height: self.height, title: title ?? "Subplots", desc: desc, body: body, scale: k)
     }
 }
