@@ -269,3 +269,45 @@ final class SizeTests: XCTestCase {
         XCTAssertLessThan(svg.utf8.count, 40_000)
     }
 }
+
+final class PresentationTests: XCTestCase {
+    func testCategoriesBeyondThePaletteGetHollowMarkers() {
+        let n = 10
+        let xs = (0..<n).map(Double.init), c = Array(0..<n)
+        let p = ScatterPlot().points(x: xs, y: xs, category: c)
+        guard case .points(let pm) = p.axes.marks[0] else { return XCTFail() }
+        XCTAssertEqual(pm.groups.map { $0.hollow }, [false, false, false, false, false, false, false, false, true, true])
+        // The two hollow groups share colours with the first two, so shape is what tells them apart.
+        XCTAssertEqual(pm.groups[8].color, pm.groups[0].color)
+        let svg = p.svgString()
+        assertWellFormedSVG(svg)
+        XCTAssertEqual(svg.components(separatedBy: "fill=\"none\" stroke=\"#0072b2\" stroke-width=\"1.5\"").count - 1, 1, "hollow legend symbol")
+    }
+
+    func testWideFiguresKeepTextLegible() {
+        let wide = LinePlot().line(y: [1.0, 2]).size(width: 960, height: 600).svgString()
+        XCTAssertTrue(wide.contains("viewBox=\"0 0 640 400\" width=\"960\" height=\"600\""))
+        let normal = LinePlot().line(y: [1.0, 2]).svgString()
+        XCTAssertTrue(normal.contains("viewBox=\"0 0 640 400\" width=\"640\" height=\"400\""))
+        let grid = Subplots(rows: 1, columns: 3, [LinePlot().line(y: [1.0, 2]), LinePlot().line(y: [2.0, 1]), LinePlot().line(y: [1.0, 1])]).svgString()
+        XCTAssertTrue(grid.contains("viewBox=\"0 0 640 280\" width=\"960\" height=\"420\""))
+        assertWellFormedSVG(grid)
+    }
+
+    func testDescriptionsSayWhatIsDrawn() {
+        let svg = LinePlot(title: "Loss", xLabel: "epoch", yLabel: "nats").line(x: [1.0, 2, 3], y: [3.0, 2, 1], label: "VAE").svgString()
+        let desc = svg.components(separatedBy: "<desc")[1].components(separatedBy: "</desc>")[0]
+        XCTAssertTrue(desc.contains("Line plot &quot;Loss&quot;: line &quot;VAE&quot; with 3 points"), desc)
+        XCTAssertTrue(desc.contains("epoch from"), desc)
+        let custom = LinePlot().line(y: [1.0, 2]).description("My words.").svgString()
+        XCTAssertTrue(custom.contains(">My words.</desc>"))
+    }
+
+    func testThemeColoursComeFromThePage() {
+        let svg = Plot(title: "t").line(y: [1.0, 2], label: "a").text("note", x: 0, y: 1).svgString()
+        XCTAssertTrue(svg.contains("style=\"color:var(--fig-fg,#222);"))
+        XCTAssertTrue(svg.contains("fill:var(--fig-bg,#fff)"), "legend box follows the page background")
+        XCTAssertFalse(svg.contains("#000000"), "no hard-coded black")
+        XCTAssertFalse(svg.contains("<style"), "no global style element leaking into the page")
+    }
+}
