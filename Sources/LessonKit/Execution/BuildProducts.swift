@@ -111,8 +111,7 @@ public struct Toolchain: Sendable {
     }
 }
 
-/// Content hashes of files, memoized by (size, mtime) in the cache directory so an unchanged
-/// build costs a few stat calls, not hashing megabytes.
+/// Identities of build files, plus memoized facts about them (the compiler's version).
 struct FileFingerprints {
     struct Entry: Codable { var size: UInt64; var mtime: Double; var hash: String }
     let storeURL: URL
@@ -131,15 +130,12 @@ struct FileFingerprints {
         return (size, mtime)
     }
 
+    /// A build file's identity: size and modification time, like make. Hashing the libraries'
+    /// bytes would spare a re-run only when a rebuild produced identical bytes, which relinking
+    /// rarely does, and costs seconds in debug builds.
     mutating func hash(_ path: String) -> String {
         guard let st = FileFingerprints.stat(path) else { return "missing" }
-        if let e = entries[path], e.size == st.size, e.mtime == st.mtime { return e.hash }
-        var h = SHA256()
-        if let d = FileManager.default.contents(atPath: path) { h.update([UInt8](d)) }
-        let hex = h.finalizeHex()
-        entries[path] = Entry(size: st.size, mtime: st.mtime, hash: hex)
-        dirty = true
-        return hex
+        return "\(st.size)@\(st.mtime)"
     }
 
     mutating func save() {

@@ -68,7 +68,7 @@ struct CrashReport {
         if description.hasPrefix("Swift runtime failure: ") { return String(description.dropFirst("Swift runtime failure: ".count)) }
         // Optimized code drops the message of the array bounds check; the frame still says where.
         if let f = frameDescription, f.contains("Array.subscript") || f == "subscript.get" || f == "subscript.set" {
-            return "Index out of range (\(description.lowercased()) in \(f))"
+            return "Index out of range (trap in \(f))"
         }
         if let f = frameDescription, !f.hasPrefix("main") { return "\(description) in \(f)" }
         return description
@@ -112,7 +112,8 @@ enum Collector {
             }
             for e in mine where e.kind == "expect" {
                 r.status = .expectationFailed
-                r.diagnostics.append(Diagnostic(file: e.file.isEmpty ? file : e.file, line: e.line, message: "expectation failed: \(e.value)"))
+                r.diagnostics.append(Diagnostic(file: e.file.isEmpty ? file : e.file, line: e.line,
+                                            column: (e.raw["col"] as? NSNumber)?.intValue ?? 1, message: "expectation failed: \(e.value)"))
             }
 
             if cell.options.shouldTrap {

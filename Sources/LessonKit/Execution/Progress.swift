@@ -51,7 +51,8 @@ public final class ConsoleProgress: ExecutionProgress, @unchecked Sendable {
 
     private func redraw() {
         let names = running.isEmpty ? "" : " running " + running.joined(separator: ", ")
-        write("\r\u{1B}[K[\(done)/\(total)]\(names)")
+        let count = total > 0 ? "[\(done)/\(total)]" : "[\(done) done]"
+        write("\r\u{1B}[K\(count)\(names)")
     }
 
     private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }

@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+@testable import LessonKit
+
+/// The result cache: prose edits reuse results (and move their diagnostics), cell edits re-run
+/// only that lesson, failures are reported again from the cache, --no-cache runs everything.
+final class CacheTests: XCTestCase {
+    let lessonA = """
+        # A
+
+        ```swift
+        let x = 41
+        print(x + 1)
+        ```
+
+        ```swift
+        expect(x == 0, "x is not zero")
+        ```
+        """
+    let lessonB = """
+        # B
+
+        ```swift
+        print("b")
+        ```
+        """
+
+    func run(_ ex: SwiftCellExecutor, _ lessons: [String: String]) throws -> [String: [Int: CellResult]] {
+        var out: [String: [Int: CellResult]] = [:]
+        for (file, text) in lessons.sorted(by: { $0.key < $1.key }) { out[file] = try ex.execute(file: file, cells: lessonCells(text, file: file)) }
+        return out
+    }
+
+    func testProseEditsReuseResultsAndCellEditsRerunOneLesson() throws {
+        let dir = try makeTempDirectory()
+        let cache = dir.appendingPathComponent(".lessons-cache")
+        var lessons = ["Lessons/a.md": lessonA, "Lessons/b.md": lessonB]
+
+        let first = try run(try RuntimeProducts.executor(cache: cache, root: dir), lessons)
+        XCTAssertEqual(first["Lessons/a.md"]?[0]?.text, "42\n")
+        XCTAssertEqual(first["Lessons/a.md"]?[1]?.diagnostics.map(\.description), ["Lessons/a.md:9:1: error: expectation failed: x is not zero"])
+
+        // Nothing changed: no lesson runs, and the failure is reported again.
+        let ex2 = try RuntimeProducts.executor(cache: cache, root: dir)
+        let second = try run(ex2, lessons)
+        XCTAssertEqual(ex2.stats.lessonsRun, 0)
+        XCTAssertEqual(ex2.stats.lessonsCached, 2)
+        XCTAssertEqual(second, first)
+
+        // Prose edit: three lines above the cells; nothing runs, the failure moves down three lines.
+        lessons["Lessons/a.md"] = lessonA.replacingOccurrences(of: "# A\n", with: "# A\n\nMore prose,\non three lines.\n")
+        let ex3 = try RuntimeProducts.executor(cache: cache, root: dir)
+        let third = try run(ex3, lessons)
+        XCTAssertEqual(ex3.stats.lessonsRun, 0)
+        XCTAssertEqual(third["Lessons/a.md"]?[1]?.diagnostics.map(\.description), ["Lessons/a.md:12:1: error: expectation failed: x is not zero"])
+        XCTAssertEqual(third["Lessons/a.md"]?[0]?.text, "42\n")
+
+        // Cell edit in one lesson: that lesson runs, the other comes from the cache.
+        lessons["Lessons/b.md"] = lessonB.replacingOccurrences(of: "print(\"b\")", with: "print(\"b2\")")
+        let ex4 = try RuntimeProducts.executor(cache: cache, root: dir)
+        let fourth = try run(ex4, lessons)
+        XCTAssertEqual(ex4.stats.lessonsRun, 1)
+        XCTAssertEqual(ex4.stats.lessonsCached, 1)
+        XCTAssertEqual(fourth["Lessons/b.md"]?[0]?.text, "b2\n")
+
+        // --no-cache runs everything.
+        var o = ex4.options
+        o.useCache = false
+        let ex5 = try SwiftCellExecutor(options: o)
+        _ = try run(ex5, lessons)
+        XCTAssertEqual(ex5.stats.lessonsRun, 2)
+        XCTAssertEqual(ex5.stats.lessonsCached, 0)
+    }
+
+    func testDeclaredDataFilesInvalidateTheCache() throws {
+        let dir = try makeTempDirectory()
+        try "1 2 3".write(to: dir.appendingPathComponent("data.txt"), atomically: true, encoding: .utf8)
+        let text = """
+            ```swift
+            import Foundation
+            let s = try! String(contentsOfFile: recordInput("data.txt"), encoding: .utf8)
+            print(s.split(separator: " ").count)
+            ```
+            """
+        let cache = dir.appendingPathComponent(".lessons-cache")
+        let r1 = try RuntimeProducts.executor(cache: cache, root: dir).execute(file: "Lessons/d.md", cells: lessonCells(text, file: "Lessons/d.md"))
+        XCTAssertEqual(r1[0]?.text, "3\n")
+        try "1 2 3 4 5".write(to: dir.appendingPathComponent("data.txt"), atomically: true, encoding: .utf8)
+        let ex = try RuntimeProducts.executor(cache: cache, root: dir)
+        let r2 = try ex.execute(file: "Lessons/d.md", cells: lessonCells(text, file: "Lessons/d.md"))
+        XCTAssertEqual(ex.stats.lessonsRun, 1)
+        XCTAssertEqual(r2[0]?.text, "5\n")
+    }
+
+    func testCachedModelsAreSharedBetweenLessons() throws {
+        let dir = try makeTempDirectory()
+        let cache = dir.appendingPathComponent(".lessons-cache")
+        func lesson(_ tag: String) -> String {
+            """
+            ```swift
+            var trained = 0
+            let w = cached("model-e5") { () -> [Double] in trained += 1; return [1.5, 2.5] }
+            print("\(tag)", w, "trained:", trained)
+            ```
+            """
+        }
+        let ex = try RuntimeProducts.executor(cache: cache, root: dir)
+        let a = try ex.execute(file: "Lessons/a.md", cells: lessonCells(lesson("a"), file: "Lessons/a.md"))
+        let b = try ex.execute(file: "Lessons/b.md", cells: lessonCells(lesson("b"), file: "Lessons/b.md"))
+        XCTAssertEqual(a[0]?.text, "a [1.5, 2.5] trained: 1\n")
+        XCTAssertEqual(b[0]?.text, "b [1.5, 2.5] trained: 0\n", "the second lesson loads the first one's model")
+    }
+}

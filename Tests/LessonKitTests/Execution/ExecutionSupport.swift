@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+@testable import LessonKit
+
+/// The built LessonRuntime/VAE libraries the lesson programs link against: the ones beside the
+/// test bundle (`swift test` builds every product), else $LESSONS_PRODUCTS_DIR, else built
+/// once into `.build-lessonkit-tests/` (slow, first time only).
+enum RuntimeProducts {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let directory: Result<URL, Error> = Result {
+        var candidates: [URL] = []
+        if let env = ProcessInfo.processInfo.environment[BuildProducts.environmentVariable] { candidates.append(URL(fileURLWithPath: env)) }
+        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        for c in candidates where (try? BuildProducts(directory: c)) != nil { return c }
+        let scratch = packageRoot.appendingPathComponent(".build-lessonkit-tests")
+        for product in ["LessonRuntime", "VAE"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["swift", "build", "--package-path", packageRoot.path, "--scratch-path", scratch.path, "--product", product]
+            p.standardOutput = FileHandle.nullDevice
+            try p.run(); p.waitUntilExit()
+            guard p.terminationStatus == 0 else { throw ExecutionSetupError("could not build the \(product) product for the tests") }
+        }
+        return scratch.appendingPathComponent("debug")
+    }
+
+    static func executor(cache: URL, root: URL, cellTimeout: Double = 5) throws -> SwiftCellExecutor {
+        var o = SwiftCellExecutor.Options(root: root, cacheDirectory: cache)
+        o.productsDirectory = try directory.get()
+        o.cellTimeout = cellTimeout
+        o.lessonTimeout = 120
+        o.jobs = 2
+        return try SwiftCellExecutor(options: o)
+    }
+}
+
+/// Records what the executor returned for each lesson, so tests can look at results and pages.
+final class RecordingCellExecutor: CellExecutor, @unchecked Sendable {
+    let inner: CellExecutor
+    private let lock = NSLock()
+    private var _results: [String: [Int: CellResult]] = [:]
+    var results: [String: [Int: CellResult]] { lock.withLock { _results } }
+    init(_ inner: CellExecutor) { self.inner = inner }
+    func execute(file: String, cells: [Cell]) throws -> [Int: CellResult] {
+        let r = try inner.execute(file: file, cells: cells)
+        lock.withLock { _results[file] = r }
+        return r
+    }
+}
+
+func lessonCells(_ markdown: String, file: String = "Lessons/t.md") -> [Cell] {
+    LessonParser.parse(source: markdown, file: file, slug: "t").cells
+}
+
+extension CellResult {
+    var text: String {
+        outputs.compactMap { if case .text(let t) = $0 { return t } else { return nil } }.joined()
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+@testable import LessonKit
+
+/// Pieces of the runner that need no compiler.
+final class RunnerUnitTests: XCTestCase {
+    func testGeneratedProgramMapsEveryCellToItsMarkdownLine() {
+        let cells = lessonCells("""
+            # T
+
+            ```swift
+            let a = 1
+            ```
+
+            ```swift no-run
+            broken(
+            ```
+
+            ```swift should-trap
+            fatalError()
+            ```
+            """, file: "Lessons/t.md")
+        let p = ProgramGenerator.main(file: "Lessons/t.md", cells: cells.filter(\.runs), modules: ["Figures", "LessonRuntime"], defaultTimeout: 60)
+        XCTAssertTrue(p.source.contains("#sourceLocation(file: \"Lessons/t.md\", line: 4)\nlet a = 1\n#sourceLocation()"), p.source)
+        XCTAssertFalse(p.source.contains("broken("), "no-run cells are not compiled")
+        XCTAssertTrue(p.source.contains("if LessonRuntime._LessonRuntime.forkForTrap(cell: 2) {\n#sourceLocation(file: \"Lessons/t.md\", line: 12)\nfatalError()\n"), p.source)
+    }
+
+    func testCompilerDiagnosticLines() {
+        let d = CompilerDiagnostics.parseLine("Lessons/x.md:12:5: error: cannot find 'y' in scope")
+        XCTAssertEqual(d, Diagnostic(file: "Lessons/x.md", line: 12, column: 5, severity: .error, message: "cannot find 'y' in scope"))
+        XCTAssertEqual(CompilerDiagnostics.parseLine("/a/b:c.md:3:1: warning: w")?.file, "/a/b:c.md")
+        XCTAssertNil(CompilerDiagnostics.parseLine("  3 | let x = 1"))
+    }
+
+    func testTextAndRichOutputsInterleaveByOffset() {
+        let events = [RunEvent(["k": "html", "c": 0, "o": 6, "v": "<svg/>"]), RunEvent(["k": "math", "c": 0, "o": 12, "v": "x"])]
+        XCTAssertEqual(Collector.interleave(text: "first\nsecond\nthird\n", events: events),
+                       [.text("first\n"), .html("<svg/>"), .text("second"), .math("x"), .text("\nthird\n")])
+    }
+
+    func testFatalErrorLocationFromTheRuntimeMessage() {
+        XCTAssertEqual(Collector.fatalErrorLine("LessonProgram/x.md:14: Fatal error: boom\n"), 14)
+        XCTAssertEqual(Collector.fatalErrorMessage("LessonProgram/x.md:14: Fatal error: boom"), "Fatal error: boom")
+        XCTAssertNil(Collector.fatalErrorLine("Fatal error: no location"))
+    }
+
+    func testMissingRuntimeIsAClearSetupError() {
+        XCTAssertThrowsError(try BuildProducts.locate(explicit: URL(fileURLWithPath: "/nonexistent"))) { e in
+            let text = "\(e)"
+            XCTAssertTrue(text.contains("swift build -c release"), text)
+        }
+    }
+}
