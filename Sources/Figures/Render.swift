@@ -215,7 +215,8 @@ enum PlotRenderer {
             left = 10 + (a.yLabel != nil ? 22 : 0) + (yl.map(labelWidth).max() ?? 10) + 8
         }
         var plot = Rect(x: frame.x + left, y: frame.y + top, w: max(20, frame.w - left - right), h: max(20, frame.h - top - bottom))
-        if a.equalAspect && shared == nil && a.xScale == .linear && a.yScale == .linear {
+        // Equal aspect widens a domain, so it applies only where no domain is shared with other panels.
+        if a.equalAspect && shared?.xDomain == nil && shared?.yDomain == nil && a.xScale == .linear && a.yScale == .linear {
             // Widen the domain that has fewer units per pixel so both axes share one scale.
             let ux = (xd.1 - xd.0) / plot.w, uy = (yd.1 - yd.0) / plot.h
             if ux > uy { let c = (yd.0 + yd.1) / 2, h = ux * plot.h / 2; yd = (c - h, c + h) }
@@ -480,15 +481,19 @@ enum PlotRenderer {
 
     static func drawEllipses(_ e: EllipseMark, _ l: Layout) -> String {
         var s = ""
+        var lastLabelX = -Double.infinity
         for (k, r) in e.rings.enumerated() {
             let pts = r.points.map { px(l, $0.0, $0.1) }
             var d = polyline(pts)
             if !d.isEmpty && !pts.contains(where: { $0 == nil }) { d += "Z" }
             let op = [1.0, 0.75, 0.5][min(k, 2)]
             s += "<path d=\"\(d)\" fill=\"\(k == 0 ? e.color.svg : "none")\" fill-opacity=\"0.08\" stroke=\"\(e.color.svg)\" stroke-opacity=\"\(fixed(op, 2))\" stroke-width=\"2\"\(k > 0 ? " stroke-dasharray=\"\(k == 1 ? "7 4" : "2 4")\"" : "")/>\n"
-            // Label each ring at its rightmost point.
-            if let right = pts.compactMap({ $0 }).max(by: { $0.0 < $1.0 }), l.plot.contains(right.0 + 16, right.1) {
-                s += "<text x=\"\(num(right.0 + 4))\" y=\"\(num(right.1 + 4))\" font-size=\"11\" fill=\"\(e.color.svg)\">\(fixed(r.sigma, r.sigma == r.sigma.rounded() ? 0 : 1))σ</text>\n"
+            // Label each ring at its rightmost point, unless it would run into the previous ring's label.
+            let label = fixed(r.sigma, r.sigma == r.sigma.rounded() ? 0 : 1) + "σ"
+            if let right = pts.compactMap({ $0 }).max(by: { $0.0 < $1.0 }), l.plot.contains(right.0 + 16, right.1),
+               right.0 - lastLabelX >= textWidth(label, 11) + 6 {
+                s += "<text x=\"\(num(right.0 + 4))\" y=\"\(num(right.1 + 4))\" font-size=\"11\" fill=\"\(e.color.svg)\">\(label)</text>\n"
+                lastLabelX = right.0
             }
         }
         if let (mx, my) = px(l, e.mean.0, e.mean.1) {

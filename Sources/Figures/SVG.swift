@@ -184,14 +184,15 @@ func markupPlain(_ s: String) -> String {
     parseMarkup(s).map { r in r.level == 0 ? r.text : (r.level < 0 ? "_" : "^") + r.text }.joined()
 }
 
-/// Layout scale for a figure `width` px wide: 1 up to 640 px, then proportional.
-func layoutScale(_ width: Double) -> Double { max(1, width / 640) }
+/// Layout scale for a figure `width` px wide: 1 up to 800 px (about a page's text column), then
+/// proportional, so a wider figure, shrunk to the column, still shows its 12 px text at about 12 px.
+func layoutScale(_ width: Double) -> Double { max(1, width / 800) }
 
 /// Wraps figure content in the standalone root element with `<title>` and `<desc>`.
 /// `body` may contain the token `§ID§`; it becomes a hash of the content so ids of different figures
 /// on the same page never collide and the same figure always gets the same id.
 /// `scale` > 1 draws in a viewBox `scale` times smaller than the displayed size, i.e. enlarges text and
-/// lines: figures wider than 640 px use it so their text stays legible when the page shrinks them.
+/// lines: figures wider than 800 px use it so their text stays legible when the page shrinks them.
 func svgDocument(width: Double, height: Double, title: String, desc: String, body: String, scale: Double = 1) -> String {
     let id = "fig" + fnv1a(title + "\u{1}" + desc + "\u{1}" + body)
     let b = body.replacingOccurrences(of: "§ID§", with: id)

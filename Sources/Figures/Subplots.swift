@@ -35,7 +35,7 @@ public struct Subplots: SVGConvertible, IssueReporting {
     public var issues: [FigureIssue] { ownIssues + panels.flatMap { Panel($0).allIssues } }
 
     public func svgString() -> String {
-        // Lay out in a space at most 640 units wide (see layoutScale), so text stays legible when shown.
+        // Lay out in a space at most 800 units wide (see layoutScale), so text stays legible when shown.
         let k = layoutScale(self.width)
         let width = self.width / k, height = self.height / k
         let prepared = panels.map { Panel($0) }

@@ -127,6 +127,18 @@ figures.append(("Subplots with an outside legend", Subplots(rows: 1, columns: 2,
     ScatterPlot(title: "VAE means", xLabel: "z1", yLabel: "z2").points(x: zx, y: zy, category: cls.map { ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"][$0] }).legend(.outside),
 ])))
 
+// Exact posteriors against their Gaussian approximations, three panels (as in lesson 2).
+var posteriors: [ScatterPlot] = []
+for (j, name) in ["Ankle boot", "Trouser", "Bag"].enumerated() {
+    let c = Double(j) - 1, r = 0.3 + 0.3 * Double(j)
+    let density: (Double, Double) -> Double = { x, y in exp(-0.5 * ((x - c) * (x - c) / 0.5 + (y - r * x * x) * (y - r * x * x) / 0.3)) }
+    posteriors.append(ScatterPlot(title: name, xLabel: "z1", yLabel: "z2")
+        .contour(f: density, x: -3...3, y: -2...3, levels: 6, resolution: 60, valueLabel: "p(z|x)")
+        .gaussianEllipses(mean: [c, r * (c * c + 0.5)], covariance: [[0.5, 0], [0, 0.45]], label: "q(z|x)")
+        .equalAspect())
+}
+figures.append(("Subplots of contours and ellipses", Subplots(rows: 1, columns: 3, width: 960, height: 330, posteriors)))
+
 // Diagrams.
 figures.append(("Diagram: VAE", Diagram.vae()))
 figures.append(("Diagram: reparameterization", Diagram.reparameterization()))

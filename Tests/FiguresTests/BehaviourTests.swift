@@ -285,12 +285,14 @@ final class PresentationTests: XCTestCase {
     }
 
     func testWideFiguresKeepTextLegible() {
-        let wide = LinePlot().line(y: [1.0, 2]).size(width: 960, height: 600).svgString()
-        XCTAssertTrue(wide.contains("viewBox=\"0 0 640 400\" width=\"960\" height=\"600\""))
+        let wide = LinePlot().line(y: [1.0, 2]).size(width: 1200, height: 600).svgString()
+        XCTAssertTrue(wide.contains("viewBox=\"0 0 800 400\" width=\"1200\" height=\"600\""))
+        let medium = LinePlot().line(y: [1.0, 2]).size(width: 760, height: 400).svgString()
+        XCTAssertTrue(medium.contains("viewBox=\"0 0 760 400\" width=\"760\" height=\"400\""))
         let normal = LinePlot().line(y: [1.0, 2]).svgString()
         XCTAssertTrue(normal.contains("viewBox=\"0 0 640 400\" width=\"640\" height=\"400\""))
         let grid = Subplots(rows: 1, columns: 3, [LinePlot().line(y: [1.0, 2]), LinePlot().line(y: [2.0, 1]), LinePlot().line(y: [1.0, 1])]).svgString()
-        XCTAssertTrue(grid.contains("viewBox=\"0 0 640 280\" width=\"960\" height=\"420\""))
+        XCTAssertTrue(grid.contains("viewBox=\"0 0 800 280\" width=\"960\" height=\"336\""))
         assertWellFormedSVG(grid)
     }
 
