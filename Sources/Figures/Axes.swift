@@ -20,7 +20,7 @@ struct PointGroup {
 }
 struct ColorBarSpec {
     var map: ColorMap; var lo: Double; var hi: Double; var label: String?; var levels: [Double]?
-    /// Start of the map actually used: contour lines skip the darkest fifth, which vanishes on dark pages.
+    /// Start of the map actually used: contour lines skip the darkest 30 % of viridis, which vanishes on dark pages.
     var t0 = 0.0
     func color(_ t: Double) -> Color { map.color(t0 + (1 - t0) * t) }
 }

@@ -150,7 +150,7 @@ extension PlotBuilder {
             guard hi > lo else { a.issue(.zeroWidthRange("contour: f is constant (\(lo)); no contour lines"), .warning); a.xRange = a.xRange ?? x; a.yRange = a.yRange ?? y; return }
             let lv = (levelValues ?? contourLevels(lo: lo, hi: hi, count: levels)).filter { $0.isFinite }.sorted()
             let cl = lv.map { ContourLevel(level: $0, polylines: marchingSquares(g, level: $0)) }
-            let bar = ColorBarSpec(map: colorMap, lo: lv.first ?? lo, hi: lv.last ?? hi, label: valueLabel, levels: lv, t0: colorMap == .viridis ? 0.2 : 0)
+            let bar = ColorBarSpec(map: colorMap, lo: lv.first ?? lo, hi: lv.last ?? hi, label: valueLabel, levels: lv, t0: colorMap == .viridis ? 0.3 : 0)
             a.marks.append(.contour(ContourMark(levels: cl, bar: bar, x0: x.lowerBound, x1: x.upperBound, y0: y.lowerBound, y1: y.upperBound)))
             a.xRange = a.xRange ?? x; a.yRange = a.yRange ?? y
         }

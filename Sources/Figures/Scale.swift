@@ -53,16 +53,24 @@ enum Ticks {
         let decades = e1 - e0
         var out: [Double] = []
         if decades <= 2 {
-            for e in e0...e1 { for m in [1.0, 2, 5] { let v = m * pow(10, Double(e)); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) } } }
+            // Within a decade or two: 1-2-5, or denser mantissas when that leaves fewer than four ticks.
+            for ms in [[1.0, 2, 5], [1.0, 2, 3, 5], [1.0, 1.5, 2, 3, 5, 7]] {
+                out = []
+                for e in e0...e1 { for m in ms { let v = decade(m, e); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) } } }
+                if out.count >= 4 { break }
+            }
         } else {
             let every = max(1, Int((Double(decades) / Double(max(count, 1))).rounded(.up)))
             // Every k-th decade, anchored at 10^0 so the labels read 1, 100, 10^4 rather than 10, 1000, 10^5.
             for e in e0...e1 where ((e % every) + every) % every == 0 {
-                let v = pow(10, Double(e)); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) }
+                let v = decade(1, e); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) }
             }
         }
         return out
     }
+
+    /// m x 10^e, dividing for negative e so 3e-1 is exactly the double nearest 0.3.
+    static func decade(_ m: Double, _ e: Int) -> Double { e < 0 ? m / pow(10, Double(-e)) : m * pow(10, Double(e)) }
 
     /// Labels with a precision fitted to the step, so 0.1, 0.2, 0.3 never print as 0.30000000000000004.
     static func labels(_ ticks: [Double], log: Bool) -> [String] {
@@ -94,8 +102,7 @@ enum Ticks {
             return "10^" + String(k)  // drawn with a superscript by the renderer
         }
         let e10 = floor(e)
-        if e10 >= 0 && e10 <= 4 { return String(Int(v.rounded())) }
-        if e10 < 0 && e10 >= -3 { return fixed(v, Int(-e10)) }
-        return fixed(v / pow(10, e10), 0) + "×10^" + String(Int(e10))
+        if e10 >= -3 && e10 <= 4 { return shortNumber(v) }
+        return shortNumber(v / pow(10, e10)) + "×10^" + String(Int(e10))
     }
 }

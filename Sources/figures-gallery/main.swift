@@ -166,7 +166,13 @@ let head = html
 var parts: [String] = []
 for (i, (name, fig)) in figures.enumerated() {
     let svg = fig.svgString()
-    let section = "<h2>\(name) (\(String(format: "%.1f", Double(svg.utf8.count) / 1024)) KB)</h2><div class=\"row\"><div class=\"light\">\(svg)</div><div class=\"dark\">\(svg)</div></div>\n"
+    // The same figure twice on one page would share element ids, and a marker is styled where it is
+    // defined (the light copy): give the dark copy its own ids, as two different figures would have.
+    var dark = svg
+    if let r = svg.range(of: "aria-labelledby=\""), let id = svg[r.upperBound...].split(separator: "-").first {
+        dark = svg.replacingOccurrences(of: String(id), with: "dark" + id)
+    }
+    let section = "<h2>\(name) (\(String(format: "%.1f", Double(svg.utf8.count) / 1024)) KB)</h2><div class=\"row\"><div class=\"light\">\(svg)</div><div class=\"dark\">\(dark)</div></div>\n"
     html += section
     if i % 6 == 0 { parts.append(head) }
     parts[parts.count - 1] += section

@@ -117,7 +117,11 @@ final class ScaleAndColourTests: XCTestCase {
 
     func testLogTicks() {
         XCTAssertEqual(Ticks.log(1, 1e5, count: 6), [1, 10, 100, 1000, 1e4, 1e5])
-        XCTAssertEqual(Ticks.log(0.3, 4, count: 5), [0.5, 1, 2])
+        XCTAssertEqual(Ticks.log(0.31, 4, count: 5), [0.5, 1, 2, 3])
+        XCTAssertEqual(Ticks.log(0.3, 4, count: 5), [0.3, 0.5, 1, 2, 3])
+        XCTAssertEqual(Ticks.log(0.05, 0.9, count: 5), [0.05, 0.1, 0.2, 0.5])
+        XCTAssertEqual(Ticks.log(0.05, 40, count: 5), [0.1, 1, 10])
+        XCTAssertEqual(Ticks.labels([1.5, 2, 3, 0.015], log: true), ["1.5", "2", "3", "0.015"])
         XCTAssertEqual(Ticks.labels([1e-5, 0.01, 1, 1e6], log: true), ["10^-5", "0.01", "1", "10^6"])
     }
 
