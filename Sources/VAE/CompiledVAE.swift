@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// The "compiled" training step of a `VAE`, what `jax.jit` does for the JAX version: the
@@ -24,6 +25,13 @@ final class CompiledVAE {
     var dEnc: [UnsafeMutablePointer<Float>] = []   // gradients w.r.t. trunk layer outputs
     var klMask: [Float]
     var adamStep = 0
+    /// Block-parallel products (BLAS itself then runs on one thread during training).
+    let gemm = ParallelGEMM.fromEnvironment(threads: blasThreadCount)
+    /// Threads for the Adam pass (VAE_ADAM_THREADS overrides; default 2 when BLAS has 2+).
+    var adamThreads: Int = {
+        if let e = getenv("VAE_ADAM_THREADS"), let n = Int(String(cString: e)) { return max(1, n) }
+        return min(2, max(1, blasThreadCount))
+    }()
 
     init(_ vae: VAE, maxBatch: Int) {
         D = vae.inputSize; L = vae.latentSize
@@ -88,23 +96,50 @@ final class CompiledVAE {
     @inline(__always)
     private func dense(_ x: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int, w: Int, b: Int,
                        relu: Bool, _ y: UnsafeMutablePointer<Float>) {
-        sgemm(false, true, m: rows, n: n, k: k, x, lda: k, P + w, ldb: k, y, ldc: n)
-        addBias(y, P + b, rows: rows, cols: n, relu: relu)
+        let bias = P + b
+        gemm(false, true, m: rows, n: n, k: k, x, lda: k, P + w, ldb: k, y, ldc: n) { m0, mm, n0, nn in
+            addBias(y + m0 * n + n0, bias + n0, rows: mm, cols: nn, ld: n, relu: relu)
+        }
+    }
+
+    /// Adam constants of the current step.
+    struct AdamStep { var lr, beta1, beta2, epsilon, c1, c2: Float }
+
+    /// Adam on the block rows m0..<m0+mm, columns n0..<n0+nn of the `ld`-wide matrix at `offset`.
+    @inline(__always)
+    private func adamBlock(_ u: AdamStep, offset: Int, ld: Int, _ m0: Int, _ mm: Int, _ n0: Int, _ nn: Int) {
+        for r in m0..<(m0 + mm) {
+            let o = offset + r * ld + n0
+            adamSIMD(P, G, M, V, range: o..<(o + nn), lr: u.lr, beta1: u.beta1, beta2: u.beta2, epsilon: u.epsilon, c1: u.c1, c2: u.c2)
+        }
     }
 
     /// Backward of `dense`: given dy (already masked by the activation), writes dW and db into
     /// G, and dx (if wanted) into `dx`.
     @inline(__always)
     private func denseBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int,
-                               w: Int, b: Int, dx: UnsafeMutablePointer<Float>?) {
-        sgemm(true, false, m: n, n: k, k: rows, dy, lda: n, x, ldb: k, G + w, ldc: k)  // dW = dyᵀ x
+                               w: Int, b: Int, dx: UnsafeMutablePointer<Float>?, update: AdamStep?) {
+        // dx = dy W first: it needs W before this step's update.
+        if let dx { gemm(false, false, m: rows, n: k, k: n, dy, lda: n, P + w, ldb: k, dx, ldc: k) }
+        // dW = dyᵀ x, each block updated by Adam while it is still in cache.
+        if let u = update {
+            gemm(true, false, m: n, n: k, k: rows, dy, lda: n, x, ldb: k, G + w, ldc: k) { m0, mm, n0, nn in
+                self.adamBlock(u, offset: w, ld: k, m0, mm, n0, nn)
+            }
+        } else {
+            gemm(true, false, m: n, n: k, k: rows, dy, lda: n, x, ldb: k, G + w, ldc: k)
+        }
         columnSums(dy, rows: rows, cols: n, into: G + b)
-        if let dx { sgemm(false, false, m: rows, n: k, k: n, dy, lda: n, P + w, ldb: k, dx, ldc: k) }  // dx = dy W
+        if let u = update { adamBlock(u, offset: b, ld: n, 0, 1, 0, n) }
     }
 
     /// Forward + backward for a batch `x` (`rows × D`) with noise already in `eps`.
-    /// Returns (Σ BCE, Σ KL) over the batch; gradients of Σ BCE + β·KL land in G.
-    func forwardBackward(_ x: UnsafePointer<Float>, rows B: Int, klWeight beta: Float, freeBits: Float) -> (bce: Double, kl: Double) {
+    /// Returns (Σ BCE, Σ KL) over the batch; gradients of Σ BCE + β·KL land in G. With `update`,
+    /// Adam is applied to each parameter block as soon as its gradient is computed (every
+    /// parameter's own old value has been used by then). A non-finite loss returns before any
+    /// update.
+    func forwardBackward(_ x: UnsafePointer<Float>, rows B: Int, klWeight beta: Float, freeBits: Float,
+                         update: AdamStep? = nil) -> (bce: Double, kl: Double) {
         // Encoder trunk.
         var h: UnsafePointer<Float> = x
         for i in 0..<(encSizes.count - 1) {
@@ -136,11 +171,12 @@ final class CompiledVAE {
         }
         // Loss and dlogits in one pass.
         let bce = bceWithLogitsAndGradient(decA[nd - 1], x, dDec[nd - 1], count: B * D)
+        guard bce.isFinite && kl.isFinite else { return (bce, kl) }
         // Decoder backward.
         for i in stride(from: nd - 1, through: 0, by: -1) {
             let input: UnsafePointer<Float> = i == 0 ? UnsafePointer(z) : UnsafePointer(decA[i - 1])
             let dx: UnsafeMutablePointer<Float> = i == 0 ? dz : dDec[i - 1]
-            denseBackward(input, dDec[i], rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], dx: dx)
+            denseBackward(input, dDec[i], rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], dx: dx, update: update)
             if i > 0 {  // through the ReLU below
                 reluMask(dDec[i - 1], decA[i - 1], count: B * decSizes[i])
             }
@@ -157,21 +193,40 @@ final class CompiledVAE {
         }
         // Heads and trunk backward.
         let nt = encSizes.count - 1
-        denseBackward(encA[nt - 1], dHeads, rows: B, in: H, out: L2, w: headW, b: headB, dx: dEnc[nt - 1])
+        denseBackward(encA[nt - 1], dHeads, rows: B, in: H, out: L2, w: headW, b: headB, dx: dEnc[nt - 1], update: update)
         for i in stride(from: nt - 1, through: 0, by: -1) {
             let g = dEnc[i]
             reluMask(g, encA[i], count: B * encSizes[i + 1])
             let input: UnsafePointer<Float> = i == 0 ? x : UnsafePointer(encA[i - 1])
             denseBackward(input, g, rows: B, in: encSizes[i], out: encSizes[i + 1], w: encW[i], b: encB[i],
-                          dx: i == 0 ? nil : dEnc[i - 1])  // no gradient for the data
+                          dx: i == 0 ? nil : dEnc[i - 1], update: update)  // no gradient for the data
         }
         return (bce, kl)
     }
 
+    /// Advances Adam's step count and returns the constants of the new step (PyTorch's defaults).
+    func nextAdamStep(learningRate lr: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) -> AdamStep {
+        adamStep += 1
+        return AdamStep(lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                        c1: 1 - powf(beta1, Float(adamStep)), c2: 1 - powf(beta2, Float(adamStep)))
+    }
+
+    /// A separate Adam pass over all parameters (when the update is not fused into backward).
     func adam(learningRate lr: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
         adamStep += 1
         let c1 = 1 - powf(beta1, Float(adamStep)), c2 = 1 - powf(beta2, Float(adamStep))
-        adamSIMD(P, G, M, V, range: 0..<total, lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
+        // Memory-bound over ~650k parameters: split across the two cores (chunks aligned to 8 lanes).
+        let parts = adamThreads
+        if parts <= 1 {
+            adamSIMD(P, G, M, V, range: 0..<total, lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
+            return
+        }
+        let chunk = ((total + parts - 1) / parts + 7) / 8 * 8
+        let (p, g, m, v, n) = (P, G, M, V, total)
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            let lo = min(k * chunk, n), hi = min(lo + chunk, n)
+            adamSIMD(p, g, m, v, range: lo..<hi, lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
+        }
     }
 
     /// Names the first non-finite tensor of the last step (for the training error).
@@ -197,6 +252,9 @@ extension VAE {
             throw TrainingError.badArguments("data rows have \(data.rowWidth) values, the model expects \(inputSize)")
         }
         let engine = CompiledVAE(self, maxBatch: batchSize)
+        let savedThreads = blasThreadCount
+        if engine.gemm.enabled { openblasThreads(1) }  // the blocks are the parallelism
+        defer { openblasThreads(savedThreads) }
         let n = data.rows, D = inputSize
         let stepsPerEpoch = (n + batchSize - 1) / batchSize
         let warmup = options.klWarmupEpochs * stepsPerEpoch
@@ -207,23 +265,30 @@ extension VAE {
         let progress = Progress(options.showProgress)
         var globalStep = 0
         for epoch in 1...max(epochs, 1) where epochs > 0 {
+            options.beforeEpoch?(epoch)
             let t0 = now()
             order.seededShuffle(using: &rng)
             var sumBCE = 0.0, sumKL = 0.0
             var beta: Float = 1
             try data.scalars.withUnsafeBufferPointer { all in
                 for s in 0..<stepsPerEpoch {
+                    let tb = StepProfile.on ? now() : 0
                     let lo = s * batchSize, B = min(batchSize, n - lo)
                     for r in 0..<B { (xb + r * D).update(from: all.baseAddress! + order[lo + r] * D, count: D) }
                     if options.dynamicBinarization { for k in 0..<(B * D) { xb[k] = rng.uniform() < xb[k] ? 1 : 0 } }
                     fillNormal(engine.eps, count: B * engine.L, using: &rng)
                     beta = warmupWeight(step: globalStep, warmupSteps: warmup)
-                    let (bce, kl) = engine.forwardBackward(xb, rows: B, klWeight: beta, freeBits: options.freeBits)
+                    let ts = StepProfile.on ? now() : 0
+                    if StepProfile.on { StepProfile.batch += ts - tb }
+                    let upd = engine.nextAdamStep(learningRate: learningRate)
+                    let (bce, kl) = engine.forwardBackward(xb, rows: B, klWeight: beta, freeBits: options.freeBits, update: upd)
+                    let ta = StepProfile.on ? now() : 0
+                    if StepProfile.on { StepProfile.step += ta - ts }
                     guard bce.isFinite && kl.isFinite else {
                         progress.finish()
                         throw TrainingError.nonFinite(epoch: epoch, step: s + 1, tensor: engine.firstNonFinite(rows: B))
                     }
-                    engine.adam(learningRate: learningRate)
+                    if StepProfile.on { StepProfile.adam += now() - ta }
                     sumBCE += bce; sumKL += kl
                     globalStep += 1
                     if s % 20 == 0 {
@@ -239,8 +304,10 @@ extension VAE {
                 epoch: epoch, negativeELBO: Float((sumBCE + sumKL) / Double(n)), reconstruction: Float(-sumBCE / Double(n)),
                 kl: Float(sumKL / Double(n)), klPerLevel: [Float(sumKL / Double(n))], klWeight: beta,
                 validationNegativeELBO: val, seconds: dt, samplesPerSecond: Double(n) / dt))
+            options.afterEpoch?(report.epochs.last!)
         }
         progress.finish()
+        StepProfile.report()
         if let bad = parameters.first(where: { !$0.isFinite }) { _ = bad; throw TrainingError.nonFinite(epoch: epochs, step: stepsPerEpoch, tensor: "a parameter") }
         return report
     }

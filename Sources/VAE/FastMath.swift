@@ -107,10 +107,11 @@ func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: 
 
 /// y[i, :] = max(y[i, :] + b, 0) (or without the max).
 @inline(__always)
-func addBias(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int, relu: Bool) {
+func addBias(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int? = nil, relu: Bool) {
     let zero = F8(repeating: 0)
+    let stride = ld ?? cols
     for r in 0..<rows {
-        let row = y + r * cols
+        let row = y + r * stride
         var j = 0
         while j + 8 <= cols {
             var v = load8(row + j) + load8(b + j)

@@ -359,18 +359,15 @@ extension Tensor {
         precondition(shape == targets.shape, "binaryCrossEntropy: logits \(shape) vs targets \(targets.shape)")
         let m = rows, n = rowWidth
         var y = [Float](repeating: 0, count: m)
-        var dl = gradientRecording && requiresGrad ? [Float](repeating: 0, count: m * n) : []
-        let keep = !dl.isEmpty
+        // The vectorized kernel computes the loss and σ(l) − x together; keep the latter for backward.
+        var dl = [Float](repeating: 0, count: m * n)
         scalars.withUnsafeBufferPointer { l in
             targets.scalars.withUnsafeBufferPointer { x in
-                for i in 0..<m {
-                    var s: Float = 0
-                    for j in 0..<n {
-                        let k = i * n + j, v = l[k]
-                        s += Swift.max(v, 0) - v * x[k] + log1pf(expf(-abs(v)))
-                        if keep { dl[k] = stableSigmoid(v) - x[k] }
+                dl.withUnsafeMutableBufferPointer { g in
+                    for i in 0..<m {
+                        y[i] = Float(bceWithLogitsAndGradient(l.baseAddress! + i * n, x.baseAddress! + i * n,
+                                                              g.baseAddress! + i * n, count: n))
                     }
-                    y[i] = s
                 }
             }
         }

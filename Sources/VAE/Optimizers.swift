@@ -83,8 +83,8 @@ func adamUpdate(_ p: inout [Float], _ g: [Float], _ m: inout [Float], _ v: inout
         g.withUnsafeBufferPointer { gp in
             m.withUnsafeMutableBufferPointer { mp in
                 v.withUnsafeMutableBufferPointer { vp in
-                    adamUpdate(pp.baseAddress!, gp.baseAddress!, mp.baseAddress!, vp.baseAddress!, count: n,
-                               lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
+                    adamSIMD(pp.baseAddress!, gp.baseAddress!, mp.baseAddress!, vp.baseAddress!, range: 0..<n,
+                             lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
                 }
             }
         }

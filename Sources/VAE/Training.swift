@@ -12,6 +12,10 @@ public struct TrainingOptions {
     public var showProgress = true
     /// Optional held-out data evaluated (−ELBO) after each epoch.
     public var validationData: Tensor? = nil
+    /// Called before each epoch with its number (1-based); a benchmark uses it to take turns.
+    public var beforeEpoch: ((Int) -> Void)? = nil
+    /// Called after each epoch with its metrics (e.g. to print or plot as training goes).
+    public var afterEpoch: ((EpochMetrics) -> Void)? = nil
 
     public init(klWarmupEpochs: Int = 0, freeBits: Float = 0, dynamicBinarization: Bool = false,
                 showProgress: Bool = true, validationData: Tensor? = nil) {
@@ -116,6 +120,7 @@ func trainWithTape<G: RandomNumberGenerator>(
     let progress = Progress(options.showProgress)
     var globalStep = 0
     for epoch in 1...max(epochs, 1) where epochs > 0 {
+        options.beforeEpoch?(epoch)
         let t0 = now()
         order.seededShuffle(using: &rng)
         var sumLoss = 0.0, sumRec = 0.0, sumKL = 0.0
@@ -152,6 +157,7 @@ func trainWithTape<G: RandomNumberGenerator>(
             epoch: epoch, negativeELBO: Float(sumLoss / Double(n)), reconstruction: Float(sumRec / Double(n)),
             kl: Float(sumKL / Double(n)), klPerLevel: sumLevels.map { Float($0 / Double(n)) }, klWeight: beta,
             validationNegativeELBO: val, seconds: dt, samplesPerSecond: Double(n) / dt))
+        options.afterEpoch?(report.epochs.last!)
     }
     progress.finish()
     return report

@@ -1,7 +1,11 @@
 // vae-bench: trains the reference protocol and prints throughput and quality.
 //
 //   vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N]
-//             [--iwae-samples K] [--data DIR] [--tape]
+//             [--iwae-samples K] [--data DIR] [--tape] [--lockstep]
+//
+// --lockstep (used by bench/compare.sh): print "ready" after setup, then wait for a line on
+// stdin before each epoch and before the final evaluation, so that several frameworks can
+// take turns on a shared machine and see the same background load.
 //
 // Reference protocol (the PyTorch example's VAE): Fashion-MNIST, continuous pixels,
 // 784-400-20 ReLU, sigmoid output, loss = summed BCE + KL, Adam 1e-3, batch 128, 10 epochs,
@@ -13,10 +17,11 @@ struct Args {
     var model = "vae", epochs = 10, threads = 2, seed: UInt64 = 1, batch = 128, iwae = 100
     var data: String? = nil
     var tape = false
+    var lockstep = false
 }
 
 func usage(_ msg: String) -> Never {
-    fputs("vae-bench: \(msg)\nusage: vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N] [--iwae-samples K] [--data DIR] [--tape]\n", stderr)
+    fputs("vae-bench: \(msg)\nusage: vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N] [--iwae-samples K] [--data DIR] [--tape] [--lockstep]\n", stderr)
     exit(2)
 }
 
@@ -34,6 +39,7 @@ while let a = it.next() {
     case "--iwae-samples": args.iwae = int()
     case "--data": args.data = value()
     case "--tape": args.tape = true
+    case "--lockstep": args.lockstep = true
     case "-h", "--help": usage("help")
     default: usage("unknown argument \(a)")
     }
@@ -47,6 +53,18 @@ do {
     let test = try FashionMNIST.load(split: .test, directory: args.data)
     var rng = SeededGenerator(seed: args.seed)
     print("vae-bench \(VAEEngine.version): model \(args.model), \(args.epochs) epochs, batch \(args.batch), \(args.threads) BLAS threads, seed \(args.seed)")
+    func waitTurn() {
+        guard args.lockstep else { return }
+        _ = readLine()
+    }
+    func line(_ e: EpochMetrics) {
+        print("epoch \(e.epoch): train -ELBO \(f2(Double(e.negativeELBO))) (KL \(f2(Double(e.kl)))\(e.klPerLevel.count > 1 ? " per level " + e.klPerLevel.map { f2(Double($0)) }.joined(separator: ", ") : "")), \(f2(e.seconds)) s, \(Int(e.samplesPerSecond)) samples/s")
+        fflush(stdout)
+    }
+    var options = TrainingOptions(showProgress: !args.lockstep)
+    options.beforeEpoch = { _ in waitTurn() }
+    options.afterEpoch = line
+    if args.lockstep { print("ready"); fflush(stdout) }
     let report: TrainingReport
     var evalELBO: () -> Float
     var evalIWAE: () -> Float
@@ -54,8 +72,8 @@ do {
     if args.model == "vae" {
         let vae = VAE(inputSize: 784, hiddenSize: 400, latentSize: 20, using: &rng)
         report = args.tape
-            ? try vae.trainOnTape(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, using: &rng)
-            : try vae.train(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, using: &rng)
+            ? try vae.trainOnTape(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, options: options, using: &rng)
+            : try vae.train(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, options: options, using: &rng)
         evalELBO = { vae.negativeELBO(on: test.images, using: &rng) }
         evalIWAE = { vae.iwae(on: test.images, samples: args.iwae, using: &rng) }
         // Multiply-adds of the forward pass, ×2 for FLOPs, ×3 for forward+backward, minus the
@@ -64,19 +82,15 @@ do {
         flopsPerSample = 2 * (3 * macs - 784 * 400)
     } else {
         let hvae = HierarchicalVAE(inputSize: 784, hiddenSizes: [400, 200], latentSizes: [32, 16], using: &rng)
-        report = try hvae.train(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, using: &rng)
+        report = try hvae.train(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, options: options, using: &rng)
         evalELBO = { hvae.negativeELBO(on: test.images, using: &rng) }
         evalIWAE = { hvae.iwae(on: test.images, samples: args.iwae, using: &rng) }
         let macs = Double(784 * 400 + 400 * 64 + 32 * 200 + 200 * 32 + 16 * 200 + 200 * 64 + 32 * 400 + 400 * 784)
         flopsPerSample = 2 * (3 * macs - 784 * 400)
     }
-    for e in report.epochs {
-        print("epoch \(e.epoch): train -ELBO \(f2(Double(e.negativeELBO))) (KL \(f2(Double(e.kl)))\(e.klPerLevel.count > 1 ? " per level " + e.klPerLevel.map { f2(Double($0)) }.joined(separator: ", ") : "")), \(f2(e.seconds)) s, \(Int(e.samplesPerSecond)) samples/s")
-    }
+    waitTurn()
     let n = Double(train.count * report.epochs.count)
     let rate = n / max(report.seconds, 1e-9)
-    let t0 = Double(clock()) / Double(CLOCKS_PER_SEC)
-    _ = t0
     let elbo = evalELBO()
     let iwae = args.iwae > 0 ? evalIWAE() : .nan
     print("samples/s: \(Int(rate))")

@@ -7,6 +7,7 @@ import argparse
 import functools
 import math
 import os
+import sys
 import time
 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2")
@@ -91,6 +92,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--iwae-samples", type=int, default=100)
     ap.add_argument("--data", default=None)
+    ap.add_argument("--lockstep", action="store_true",
+                    help="print ready, then wait for a stdin line before each epoch and before evaluating")
     a = ap.parse_args()
     train = fmnist.load("train", a.data)
     test = jnp.asarray(fmnist.load("test", a.data))
@@ -106,7 +109,11 @@ def main():
     for shape in {bs, n % bs or bs}:
         jax.block_until_ready(train_step(params, m, v, t, jnp.asarray(train[:shape]), key))
     seconds = 0.0
+    if a.lockstep:
+        print("ready", flush=True)
     for epoch in range(1, a.epochs + 1):
+        if a.lockstep:
+            sys.stdin.readline()
         t0 = time.perf_counter()
         perm = rng.permutation(n)
         total = 0.0
@@ -119,6 +126,8 @@ def main():
         dt = time.perf_counter() - t0
         seconds += dt
         print(f"jax epoch {epoch}: train -ELBO {total / n:.2f}, {dt:.2f} s, {n / dt:.0f} samples/s", flush=True)
+    if a.lockstep:
+        sys.stdin.readline()
     test_loss = 0.0
     for s in range(0, test.shape[0], 1000):
         key, sk = jax.random.split(key)

@@ -6,6 +6,7 @@ HierarchicalVAE (encoder 784-400-32, 32-200-16; decoder 16-200-32, 32-400-784).
 """
 import argparse
 import math
+import sys
 import time
 
 import torch
@@ -110,6 +111,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--iwae-samples", type=int, default=100)
     ap.add_argument("--data", default=None)
+    ap.add_argument("--lockstep", action="store_true",
+                    help="print ready, then wait for a stdin line before each epoch and before evaluating")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -119,7 +122,11 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     n, bs = train.shape[0], 128
     seconds = 0.0
+    if a.lockstep:
+        print("ready", flush=True)
     for epoch in range(1, a.epochs + 1):
+        if a.lockstep:
+            sys.stdin.readline()
         t0 = time.perf_counter()
         perm = torch.randperm(n)
         total = 0.0
@@ -133,6 +140,8 @@ def main():
         dt = time.perf_counter() - t0
         seconds += dt
         print(f"torch epoch {epoch}: train -ELBO {total / n:.2f}, {dt:.2f} s, {n / dt:.0f} samples/s", flush=True)
+    if a.lockstep:
+        sys.stdin.readline()
     with torch.no_grad():
         test_loss = sum(model.loss(test[s:s + 1000]).item() for s in range(0, test.shape[0], 1000)) / test.shape[0]
         iw, k = 0.0, a.iwae_samples
