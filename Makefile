@@ -5,7 +5,7 @@ DEB_PACKAGES := libcmark-dev libopenblas-dev zlib1g-dev katex node-highlight.js 
                 chromium dataset-fashion-mnist fonts-dejavu-core pkg-config
 SWIFT_BUILD := swift build -c release
 
-.PHONY: deps build site test check
+.PHONY: deps build site test check bench-site
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -26,3 +26,7 @@ test: deps
 # images and that the committed Output/ is current (exit 0 ok, 1 lesson failures, 2 setup).
 check: build
 	.build/release/lessons check --junit .build/lessons-junit.xml
+
+# Site pipeline benchmark: 50 synthetic pages x ~100 formulas; cold build, no-change rebuild.
+bench-site: deps
+	bench/site/run.sh

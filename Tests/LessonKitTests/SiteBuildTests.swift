@@ -115,6 +115,35 @@ final class SiteBuildTests: XCTestCase {
         }
     }
 
+    /// A rebuild with nothing changed reuses every page; editing one lesson's title re-renders
+    /// it and its neighbours (their navigation shows the title), and the bytes match a clean build.
+    func testIncrementalRebuild() throws {
+        let dir = try copyFixture(FixturePaths.site)
+        let lessons = dir.appendingPathComponent("Lessons"), out = dir.appendingPathComponent("Output")
+        func build(_ to: URL) throws -> BuildReport {
+            try SiteBuilder(lessonsDirectory: lessons, outputDirectory: to, executor: FakeExecutor()).build()
+        }
+        _ = try build(out)
+        let second = try build(out)
+        XCTAssertEqual(second.pagesReused, 2)
+        XCTAssertEqual(second.freshlyRendered, 0)
+        XCTAssertEqual(second.errorCount, 1, "the failing cell is still reported when its page is reused")
+        XCTAssertEqual(second.failingCells, 1)
+
+        let file = lessons.appendingPathComponent("01-basics.md")
+        try (try read(file)).replacingOccurrences(of: "title: Basics", with: "title: Basics, edited").write(to: file, atomically: true, encoding: .utf8)
+        let third = try build(out)
+        XCTAssertEqual(third.pagesReused, 0, "02-math links to the renamed page, so it is rebuilt too")
+        XCTAssertTrue(try read(out.appendingPathComponent("02-math.html")).contains("Basics, edited"))
+
+        let clean = dir.appendingPathComponent("Clean")
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(".lessons-cache"))
+        _ = try build(clean)
+        for name in ["index.html", "01-basics.html", "02-math.html", "manifest.json"] {
+            XCTAssertEqual(try read(out.appendingPathComponent(name)), try read(clean.appendingPathComponent(name)), name)
+        }
+    }
+
     func testFailedBuildLeavesOutputUntouched() throws {
         let dir = try copyFixture(FixturePaths.site)
         let out = dir.appendingPathComponent("Output")

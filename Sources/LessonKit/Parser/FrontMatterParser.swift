@@ -11,7 +11,8 @@ enum FrontMatterParser {
     }
 
     static func split(_ source: String, file: String) -> Split {
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        guard source.hasPrefix("---") else { return Split(body: source, bodyFirstLine: 1) }
+        let lines = LessonParser.splitLines(source)
         guard let first = lines.first, first.trimmingCharacters(in: .whitespaces) == "---" else {
             return Split(body: source, bodyFirstLine: 1)
         }

@@ -7,14 +7,14 @@ import Foundation
 public enum LessonParser {
     /// `file` is the path shown in diagnostics; `directory` (if given) is where local images are looked up.
     public static func parse(source rawSource: String, file: String, slug: String, directory: URL? = nil) -> Lesson {
-        let source = rawSource.replacingOccurrences(of: "\r\n", with: "\n")
+        let source = rawSource.utf8.contains(13) ? rawSource.replacingOccurrences(of: "\r\n", with: "\n") : rawSource
         var diagnostics: [Diagnostic] = []
         let split = FrontMatterParser.split(source, file: file)
         diagnostics += split.diagnostics
         var protected = MathProtector.protect(split.body, firstLine: split.bodyFirstLine, file: file)
         diagnostics += protected.diagnostics
         protected.diagnostics = []
-        let sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let sourceLines = splitLines(source)
 
         var blocks: [Block] = []
         var images: [ImageRef] = []
@@ -41,7 +41,7 @@ public enum LessonParser {
                 if code.hasSuffix("\n") { code.removeLast() }
                 if let fence = protected.fences[line] {
                     let (language, opts, diags) = CellOptionsParser.parse(info: fence.info, line: line,
-                        sourceLine: line - 1 < sourceLines.count ? sourceLines[line - 1] : "", file: file)
+                        sourceLine: line - 1 < sourceLines.count ? String(sourceLines[line - 1]) : "", file: file)
                     diagnostics += diags
                     blocks.append(.cell(Cell(index: cellIndex, language: language, options: opts, code: code, fenceLine: line)))
                 } else {
@@ -79,6 +79,20 @@ public enum LessonParser {
                       images: images, diagnostics: diagnostics, source: source)
     }
 
+    /// Lines split on the UTF-8 bytes (splitting a String by Character is far slower).
+    static func splitLines(_ s: String) -> [Substring] {
+        var lines: [Substring] = []
+        var start = s.startIndex
+        let u = s.utf8
+        var i = u.startIndex
+        while i != u.endIndex {
+            if u[i] == 10 { lines.append(s[start..<i]); start = u.index(after: i) }
+            i = u.index(after: i)
+        }
+        lines.append(s[start...])
+        return lines
+    }
+
     /// A relative URL without a scheme: a file that ships with the lessons.
     static func isLocal(_ url: String) -> Bool {
         !(url.isEmpty || url.contains("://") || url.hasPrefix("data:") || url.hasPrefix("/") || url.hasPrefix("#") || url.hasPrefix("mailto:"))
@@ -112,14 +126,14 @@ public enum LessonParser {
 
     /// Images inside a block; cmark 0.30 gives no inline positions, so the URL is looked up
     /// in the source from the block's first line to find its line and column.
-    private static func collectImages(_ root: OpaquePointer, blockLine: Int, sourceLines: [String]) -> [ImageRef] {
+    private static func collectImages(_ root: OpaquePointer, blockLine: Int, sourceLines: [Substring]) -> [ImageRef] {
         var refs: [ImageRef] = []
         walk(root) { n in
             guard cmark_node_get_type(n) == CMARK_NODE_IMAGE, let u = cmark_node_get_url(n) else { return }
             let url = String(cString: u)
             var ref = ImageRef(url: url, line: blockLine, column: 1)
             for l in max(blockLine, 1)...max(blockLine, min(sourceLines.count, blockLine + 200)) where l - 1 < sourceLines.count {
-                let text = sourceLines[l - 1]
+                let text = String(sourceLines[l - 1])
                 if let r = text.range(of: "](" + url) ?? text.range(of: url) {
                     // point at the `![` that opens this image when it is on the same line
                     let start = text.range(of: "![", options: .backwards, range: text.startIndex..<r.lowerBound)?.lowerBound ?? r.lowerBound

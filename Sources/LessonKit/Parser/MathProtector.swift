@@ -30,7 +30,7 @@ enum MathProtector {
         var result = ProtectedText(text: "", lineMap: [])
         var out: [UInt8] = []
         out.reserveCapacity(body.utf8.count + 64)
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = LessonParser.splitLines(body)
         var chunk: [UInt8] = []
         var chunkLine = firstLine
         var openFence: (char: UInt8, length: Int, line: Int)? = nil

@@ -99,7 +99,7 @@ public final class RenderService {
             }
         }
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lessons-render-\(getpid())-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: items).write(to: tmp)
+        try JSONSerialization.data(withJSONObject: items).withUnsafeBytes { try SiteWriter.writeFile(tmp.path, $0) }
         defer { try? FileManager.default.removeItem(at: tmp) }
         let outFile = tmp.appendingPathExtension("out")
         defer { try? FileManager.default.removeItem(at: outFile) }
@@ -191,6 +191,11 @@ public final class RenderService {
             out += Array(key.utf8); out += Array(value.utf8)
         }
         try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try? Data(out).write(to: file, options: .atomic)
+        // write beside it and rename: a crash never leaves a torn cache (and no fsync cost)
+        let tmp = file.appendingPathExtension("tmp-\(getpid())")
+        do {
+            try out.withUnsafeBytes { try SiteWriter.writeFile(tmp.path, $0) }
+            if rename(tmp.path, file.path) != 0 { try? FileManager.default.removeItem(at: tmp) }
+        } catch { try? FileManager.default.removeItem(at: tmp) }
     }
 }

@@ -1,31 +1,61 @@
 // One node process per build renders every formula (KaTeX) and code block (highlight.js 9).
 // Input: a JSON file (argv[2]) holding [{k: "i"|"d"|"c", s: source, l: language}].
-// Output into the file argv[3], one frame per item in order: "H" or "E", the payload's UTF-8 byte
-// length, a newline, then the payload (HTML, or an error message).
+// Output into the file argv[3], one frame per item in order: "H" or "E", the payload's
+// UTF-8 byte length, a newline, then the payload (HTML, or an error message).
+// Large batches are split over worker threads (one per core) inside this one process.
 'use strict';
 const fs = require('fs');
-const katex = require('katex');
-const hljs = require('highlight.js');
-hljs.configure({ hideUpgradeWarningAcceptNoSupportOrSecurityUpdates: true });
+const os = require('os');
+const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 
 function escapeHTML(s) {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-const items = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const chunks = [];
-for (const it of items) {
-  let kind = 'H', out;
-  try {
-    if (it.k === 'c') {
-      out = (it.l && hljs.getLanguage(it.l)) ? hljs.highlight(it.l, it.s, true).value : escapeHTML(it.s);
-    } else {
-      out = katex.renderToString(it.s, { displayMode: it.k === 'd', throwOnError: true, strict: 'ignore', output: 'htmlAndMathml' });
+function renderAll(items) {
+  const katex = require('katex');
+  const hljs = require('highlight.js');
+  hljs.configure({ hideUpgradeWarningAcceptNoSupportOrSecurityUpdates: true });
+  const frames = [];
+  for (const it of items) {
+    let kind = 'H', out;
+    try {
+      if (it.k === 'c') {
+        out = (it.l && hljs.getLanguage(it.l)) ? hljs.highlight(it.l, it.s, true).value : escapeHTML(it.s);
+      } else {
+        out = katex.renderToString(it.s, { displayMode: it.k === 'd', throwOnError: true, strict: 'ignore', output: 'htmlAndMathml' });
+      }
+    } catch (e) {
+      kind = 'E';
+      out = String(e && e.message ? e.message : e);
     }
-  } catch (e) {
-    kind = 'E';
-    out = String(e && e.message ? e.message : e);
+    frames.push(kind + Buffer.byteLength(out, 'utf8') + '\n' + out);
   }
-  chunks.push(kind + Buffer.byteLength(out, 'utf8') + '\n' + out);
+  return frames.join('');
 }
-fs.writeFileSync(process.argv[3], chunks.join(''));
+
+if (!isMainThread) {
+  parentPort.postMessage(renderAll(workerData));
+} else {
+  const items = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const cores = Math.max(1, Math.min(os.cpus().length, Number(process.env.LESSONS_RENDER_THREADS || 8)));
+  // below a few hundred items a worker's start-up (loading KaTeX again) costs more than it saves
+  const threads = items.length >= 400 ? cores : 1;
+  if (threads === 1) {
+    fs.writeFileSync(process.argv[3], renderAll(items));
+  } else {
+    const size = Math.ceil(items.length / threads);
+    const parts = [];
+    for (let t = 0; t < threads; t++) {
+      const slice = items.slice(t * size, (t + 1) * size);
+      parts.push(new Promise((resolve, reject) => {
+        const w = new Worker(__filename, { workerData: slice });
+        w.once('message', resolve);
+        w.once('error', reject);
+      }));
+    }
+    Promise.all(parts).then(
+      (texts) => fs.writeFileSync(process.argv[3], texts.join('')),
+      (err) => { console.error(err); process.exit(1); });
+  }
+}
