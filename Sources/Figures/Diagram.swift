@@ -188,7 +188,7 @@ public struct Diagram: SVGConvertible, IssueReporting {
             var gap = vertical ? 56.0 : 44.0
             if !vertical {
                 let labels = edges.filter { ranks[$0.from] == r && ranks[$0.to] == r + 1 }.compactMap { $0.label }
-                gap = max(gap, (labels.map { markupWidth(parseMarkup($0), 13) }.max() ?? 0) + 24)
+                gap = max(gap, (labels.map { markupWidth(parseMarkup($0), 13) }.max() ?? 0) + 36)
             }
             cursor += ext + gap
         }
@@ -216,7 +216,13 @@ public struct Diagram: SVGConvertible, IssueReporting {
                 if vertical { include(p.x, p.y - 10, p.x + p.w / 2 + 8 + w, p.y + 10) } else { include(p.x - w / 2, p.y, p.x + w / 2, p.y + p.h / 2 + 20) }
             }
         }
-        for g in edgeGeometry(placed) { if let lb = g.labelBox { include(lb.x, lb.y, lb.maxX, lb.maxY) } }
+        for g in edgeGeometry(placed) {
+            if let lb = g.labelBox { include(lb.x, lb.y, lb.maxX, lb.maxY) }
+            if let c = g.c {  // the apex of a bent arrow
+                let ax = 0.25 * g.x0 + 0.5 * c.0 + 0.25 * g.x1, ay = 0.25 * g.y0 + 0.5 * c.1 + 0.25 * g.y1
+                include(ax - 4, ay - 4, ax + 4, ay + 4)
+            }
+        }
         let top = title != nil ? 40.0 : 12
         let margin = 16.0
         if minX > maxX { return ([:], 320, top + 40, top) }
@@ -224,7 +230,12 @@ public struct Diagram: SVGConvertible, IssueReporting {
         return (placed, maxX - minX + 2 * margin, maxY - minY + top + margin, top)
     }
 
-    struct EdgeGeom { var edge: Edge; var x0, y0, x1, y1: Double; var labelX, labelY: Double; var anchor: String; var labelBox: Rect? }
+    /// An arrow: straight from (x0, y0) to (x1, y1), or a quadratic curve through control point `c`
+    /// when the straight line would cross another node.
+    struct EdgeGeom {
+        var edge: Edge; var x0, y0, x1, y1: Double; var c: (Double, Double)?
+        var labelX, labelY: Double; var anchor: String; var labelBox: Rect?
+    }
 
     func border(_ p: Placed, towards ux: Double, _ uy: Double) -> (Double, Double) {
         switch p.node.shape {
@@ -236,28 +247,73 @@ public struct Diagram: SVGConvertible, IssueReporting {
         }
     }
 
+    static func unit(_ dx: Double, _ dy: Double) -> (Double, Double) {
+        let len = max((dx * dx + dy * dy).squareRoot(), 1e-9); return (dx / len, dy / len)
+    }
+
     func edgeGeometry(_ placed: [String: Placed]) -> [EdgeGeom] {
         var out: [EdgeGeom] = []
         for e in edges {
             guard let a = placed[e.from], let b = placed[e.to], e.from != e.to else { continue }
-            let dx = b.x - a.x, dy = b.y - a.y, len = max((dx * dx + dy * dy).squareRoot(), 1e-9)
-            let ux = dx / len, uy = dy / len
+            let (ux, uy) = Diagram.unit(b.x - a.x, b.y - a.y)
             let nx = uy, ny = -ux  // left normal (screen coordinates, y down)
             let twin = edges.contains { $0.from == e.to && $0.to == e.from }
             let off = twin ? 9.0 : 0
-            var (x0, y0) = border(a, towards: ux, uy), (x1, y1) = border(b, towards: -ux, -uy)
-            x0 += nx * off; y0 += ny * off; x1 += nx * off; y1 += ny * off
-            let mx = (x0 + x1) / 2 + nx * 8, my = (y0 + y1) / 2 + ny * 8
-            var anchor = "middle", lx = mx, ly = my
+            // Nodes other than the ends, inflated a little: a straight arrow must not cross them.
+            let others = placed.values.filter { $0.node.id != a.node.id && $0.node.id != b.node.id }
+                .map { Rect(x: $0.x - $0.w / 2 - 6, y: $0.y - $0.h / 2 - 6, w: $0.w + 12, h: $0.h + 12) }
+            func clear(_ pt: (Double) -> (Double, Double)) -> Bool {
+                !(1..<40).contains { k in let q = pt(Double(k) / 40); return others.contains { $0.contains(q.0, q.1) } }
+            }
+            var control: (Double, Double)? = nil
+            if !clear({ t in (a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t) }) {
+                // Bend to the left of the direction of travel, further until the curve is clear.
+                let mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2
+                for bend in stride(from: 50.0, through: 250, by: 25) {
+                    let c = (mx + nx * bend, my + ny * bend)
+                    control = c
+                    if clear({ t in
+                        let u = 1 - t
+                        return (u * u * a.x + 2 * u * t * c.0 + t * t * b.x, u * u * a.y + 2 * u * t * c.1 + t * t * b.y)
+                    }) { break }
+                }
+            }
+            var x0, y0, x1, y1: Double
+            if let c = control {
+                let (sx, sy) = Diagram.unit(c.0 - a.x, c.1 - a.y), (ex, ey) = Diagram.unit(c.0 - b.x, c.1 - b.y)
+                (x0, y0) = border(a, towards: sx, sy); (x1, y1) = border(b, towards: ex, ey)
+            } else {
+                (x0, y0) = border(a, towards: ux, uy); (x1, y1) = border(b, towards: -ux, -uy)
+                x0 += nx * off; y0 += ny * off; x1 += nx * off; y1 += ny * off
+            }
+            // Label beside the arrow: first choice the middle, on its left; otherwise the first of a few
+            // positions along either side that covers no node and no earlier label.
+            func at(_ t: Double) -> (Double, Double) {
+                if let c = control { let u = 1 - t; return (u * u * x0 + 2 * u * t * c.0 + t * t * x1, u * u * y0 + 2 * u * t * c.1 + t * t * y1) }
+                return (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)
+            }
+            var anchor = "middle", lx = 0.0, ly = 0.0
             var box: Rect? = nil
             if let label = e.label {
                 let w = markupWidth(parseMarkup(label), 13)
-                if nx < -0.5 { anchor = "end"; ly += 4 } else if nx > 0.5 { anchor = "start"; ly += 4 } else if ny < 0 { ly -= 1 } else { ly += 12 }
-                lx = mx
-                let x0b = anchor == "end" ? lx - w : (anchor == "start" ? lx : lx - w / 2)
-                box = Rect(x: x0b, y: ly - 13, w: w, h: 17)
+                let blockers = placed.values.map { Rect(x: $0.x - $0.w / 2 - 2, y: $0.y - $0.h / 2 - 2, w: $0.w + 4, h: $0.h + 4) }
+                    + out.compactMap { $0.labelBox }
+                var first: (String, Double, Double, Rect)? = nil
+                search: for side in [1.0, -1.0] {
+                    for t in [0.5, 0.35, 0.65, 0.25, 0.75] {
+                        let p = at(t), sx = nx * side, sy = ny * side
+                        var a = "middle", x = p.0 + sx * 8, y = p.1 + sy * 8
+                        if sx < -0.5 { a = "end"; y += 4 } else if sx > 0.5 { a = "start"; y += 4 } else if sy < 0 { y -= 1 } else { y += 12 }
+                        let bx = a == "end" ? x - w : (a == "start" ? x : x - w / 2)
+                        let r = Rect(x: bx, y: y - 13, w: w, h: 17)
+                        if first == nil { first = (a, x, y, r) }
+                        if !blockers.contains(where: { $0.intersects(r) }) { first = (a, x, y, r); break search }
+                    }
+                }
+                if let f = first { (anchor, lx, ly, box) = (f.0, f.1, f.2, f.3) }
             }
-            out.append(EdgeGeom(edge: e, x0: x0, y0: y0, x1: x1, y1: y1, labelX: lx, labelY: ly, anchor: anchor, labelBox: box))
+            let g = EdgeGeom(edge: e, x0: x0, y0: y0, x1: x1, y1: y1, c: control, labelX: lx, labelY: ly, anchor: anchor, labelBox: box)
+            out.append(g)
         }
         return out
     }
@@ -273,10 +329,13 @@ public struct Diagram: SVGConvertible, IssueReporting {
         // Edges first, so arrowheads touch node borders cleanly.
         for g in edgeGeometry(placed) {
             let c = g.edge.color.svg
-            let len = max(((g.x1 - g.x0) * (g.x1 - g.x0) + (g.y1 - g.y0) * (g.y1 - g.y0)).squareRoot(), 1e-9)
-            let ux = (g.x1 - g.x0) / len, uy = (g.y1 - g.y0) / len
-            s += "<path d=\"M\(num(g.x0)) \(num(g.y0))L\(num(g.x1 - ux * 8)) \(num(g.y1 - uy * 8))\" stroke=\"\(c)\" stroke-width=\"1.6\" fill=\"none\"\(g.edge.style == .dashed ? " stroke-dasharray=\"6 4\"" : "")/>"
-            s += "<path d=\"\(PlotRenderer.arrowHead(g.x0, g.y0, g.x1, g.y1, size: 10))\" fill=\"\(c)\"/>\n"
+            // The head points along the end tangent: from the control point for curves.
+            let from = g.c ?? (g.x0, g.y0)
+            let (ux, uy) = Diagram.unit(g.x1 - from.0, g.y1 - from.1)
+            let d = g.c.map { "M\(num(g.x0)) \(num(g.y0))Q\(num($0.0)) \(num($0.1)) \(num(g.x1 - ux * 8)) \(num(g.y1 - uy * 8))" }
+                ?? "M\(num(g.x0)) \(num(g.y0))L\(num(g.x1 - ux * 8)) \(num(g.y1 - uy * 8))"
+            s += "<path d=\"\(d)\" stroke=\"\(c)\" stroke-width=\"1.6\" fill=\"none\"\(g.edge.style == .dashed ? " stroke-dasharray=\"6 4\"" : "")/>"
+            s += "<path d=\"\(PlotRenderer.arrowHead(from.0, from.1, g.x1, g.y1, size: 10))\" fill=\"\(c)\"/>\n"
             if let label = g.edge.label {
                 s += "<text x=\"\(num(g.labelX))\" y=\"\(num(g.labelY))\" font-size=\"13\" text-anchor=\"\(g.anchor)\" fill=\"\(c)\">\(markupTSpans(parseMarkup(label), 13))</text>\n"
             }
@@ -320,7 +379,7 @@ public struct Diagram: SVGConvertible, IssueReporting {
         }
         s += "</g>\n"
         if let t = title {
-            s = "<text x=\"\(num(w / 2))\" y=\"24\" font-size=\"\(num(titleFont))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n" + s
+            s = titleText(t, x: w / 2, y: 24, minX: 0, maxX: w, size: titleFont) + s
         }
         if !issues.isEmpty {
             s += "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"

@@ -124,7 +124,7 @@ public struct ImageGrid: SVGConvertible, IssueReporting {
         let x0 = labelW + 8 + max(0, (avail - imgW) / 2), y0 = top
         var s = ""
         if let t = title {
-            s += "<text x=\"\(num(displayWidth / 2))\" y=\"22\" font-size=\"\(num(titleFont))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
+            s += titleText(t, x: displayWidth / 2, y: 22, minX: 0, maxX: displayWidth, size: titleFont)
         }
         if let png = png() {
             s += "<image x=\"\(num(x0))\" y=\"\(num(y0))\" width=\"\(num(imgW))\" height=\"\(num(imgH))\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"\(PNG.dataURL(png))\"/>\n"

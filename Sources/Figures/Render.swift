@@ -40,8 +40,14 @@ struct Panel {
     var renderIssues: [FigureIssue] = []
     var hasHeatmap = false
 
-    init(_ a: Axes) {
+    init(_ axes: Axes) {
+        var a = axes
+        // A heatmap image is stretched linearly over its extent; on a log axis it would lie about where
+        // values are, so log scales are dropped (and noted) for plots that hold one.
+        let heatmapOnLog = a.marks.contains { if case .heatmap = $0 { return true }; return false } && (a.xScale == .log || a.yScale == .log)
+        if heatmapOnLog { a.xScale = .linear; a.yScale = .linear }
         self.a = a
+        if heatmapOnLog { renderIssues.append(FigureIssue(severity: .warning, error: .invalidArgument("log axes are not supported with a heatmap; drawn linear"))) }
         let xlog = a.xScale == .log, ylog = a.yScale == .log
         var xlo = Double.infinity, xhi = -Double.infinity, ylo = Double.infinity, yhi = -Double.infinity
         var hiddenX = 0, hiddenY = 0
@@ -593,7 +599,7 @@ enum PlotRenderer {
             s += "<text transform=\"translate(\(num(x)) \(num(pl.y + pl.h / 2))) rotate(-90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
         }
         if let t = a.title {
-            s += "<text x=\"\(num(pl.x + pl.w / 2))\" y=\"\(num(l.frame.y + 22))\" font-size=\"\(num(titleFont))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
+            s += titleText(t, x: pl.x + pl.w / 2, y: l.frame.y + 22, minX: l.frame.x, maxX: l.frame.maxX, size: titleFont)
         }
         return s
     }

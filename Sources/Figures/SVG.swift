@@ -204,3 +204,13 @@ func svgDocument(width: Double, height: Double, title: String, desc: String, bod
     s += "</svg>\n"
     return s
 }
+
+/// A bold title centred at `x` that fits in [minX, maxX]: shrunk (down to 10 px) when too wide,
+/// then shifted so it does not run off the figure.
+func titleText(_ t: String, x: Double, y: Double, minX: Double, maxX: Double, size: Double) -> String {
+    let avail = max(maxX - minX - 8, 20)
+    var fs = size, w = textWidth(t, fs) * 1.05  // bold is a little wider
+    if w > avail { fs = max(10, fs * avail / w); w = textWidth(t, fs) * 1.05 }
+    let cx = min(max(x, minX + 4 + w / 2), maxX - 4 - w / 2)
+    return "<text x=\"\(num(cx))\" y=\"\(num(y))\" font-size=\"\(num(fs))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
+}

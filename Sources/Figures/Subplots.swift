@@ -86,7 +86,7 @@ public struct Subplots: SVGConvertible, IssueReporting {
             descs.append("panel \(k + 1): " + PlotRenderer.describe(p, lay))
         }
         if let t = title {
-            body = "<text x=\"\(num(width / 2))\" y=\"22\" font-size=\"\(num(titleFont + 1))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n" + body
+            body = titleText(t, x: width / 2, y: 22, minX: 0, maxX: width, size: titleFont + 1) + body
         }
         if !ownIssues.isEmpty {
             body += "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"

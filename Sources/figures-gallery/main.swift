@@ -144,6 +144,13 @@ figures.append(("Diagram: VAE", Diagram.vae()))
 figures.append(("Diagram: reparameterization", Diagram.reparameterization()))
 figures.append(("Diagram: hierarchical VAE", Diagram.hierarchical(levels: 3)))
 
+// A custom diagram with a skip connection (bent around the node it would cross) and a same-rank edge.
+figures.append(("Diagram: custom, with a skip connection", Diagram(title: "Ladder-style decoder")
+    .node("z2", "z_2").node("z1", "z_1").node("h", "h", shape: .deterministic).node("x", "x̂", shape: .observed)
+    .node("prior", "\\mathcal{N}(0, I)", shape: .noise)
+    .edge("prior", "z2", style: .dashed).edge("z2", "z1", label: "p(z_1|z_2)").edge("z1", "h").edge("h", "x")
+    .edge("z2", "h", label: "skip", color: .vermillion)))
+
 // Bad input, drawn with visible notes.
 figures.append(("Bad input", LinePlot(title: "Bad input is noted, not fatal", xLabel: "x", yLabel: "y")
     .line(x: [1, 2, 3, 4, 5], y: [1, .nan, 3, 2, 4], label: "with NaN").line(x: [1, 2, 3], y: [1, 2], label: "mismatched")

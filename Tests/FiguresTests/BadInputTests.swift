@@ -81,6 +81,12 @@ final class BadInputTests: XCTestCase {
         XCTAssertFalse(none.issues.isEmpty)
     }
 
+    func testHeatmapOnLogAxesIsDrawnLinear() {
+        let h = Heatmap(matrix: [[1.0, 2], [3, 4]]).logX()
+        assertIssue(h, { if case .invalidArgument(let m) = $0 { return m.contains("log axes") }; return false }, severity: .warning)
+        XCTAssertTrue(h.svgString().contains("<image x="))
+    }
+
     func testOtherInvalidInput() {
         assertIssue(Plot().gaussianEllipses(mean: [0.0, 0], covariance: [[1, 2], [2, 1]]), { if case .invalidArgument(let m) = $0 { return m.contains("positive definite") }; return false }, severity: .error)
         assertIssue(Plot().gaussianEllipses(mean: [0.0, 0], covariance: [[1, 0.2], [0.3, 1]]), { if case .invalidArgument(let m) = $0 { return m.contains("symmetric") }; return false }, severity: .error)

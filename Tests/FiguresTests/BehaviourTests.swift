@@ -241,6 +241,23 @@ final class GeometryTests: XCTestCase {
         } }
     }
 
+    func testArrowsBendAroundNodesInTheWay() {
+        let d = Diagram().node("a").node("b").node("c").edge("a", "b").edge("b", "c").edge("a", "c")
+        let (placed, _, _, _) = d.layout()
+        let g = d.edgeGeometry(placed)
+        XCTAssertNil(g[0].c); XCTAssertNil(g[1].c)
+        let skip = try! XCTUnwrap(g[2].c, "a -> c would cross b: it must bend")
+        // Sampled along the curve, the skip arrow stays outside b's box.
+        let b = placed["b"]!
+        for k in 1..<20 {
+            let t = Double(k) / 20, u = 1 - t
+            let x = u * u * placed["a"]!.x + 2 * u * t * skip.0 + t * t * placed["c"]!.x
+            let y = u * u * placed["a"]!.y + 2 * u * t * skip.1 + t * t * placed["c"]!.y
+            XCTAssertFalse(abs(x - b.x) < b.w / 2 && abs(y - b.y) < b.h / 2)
+        }
+        XCTAssertTrue(d.svgString().contains("Q"))
+    }
+
     func testMarkupParsing() {
         let r = parseMarkup("q_\\phi(z_{t-1}|x)^2 \\sim \\mathcal{N}")
         XCTAssertEqual(r.map { $0.text }, ["q", "φ", "(z", "t-1", "|x)", "2", " ∼ 𝒩"])

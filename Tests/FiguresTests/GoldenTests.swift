@@ -83,6 +83,10 @@ final class GoldenTests: XCTestCase {
         assertGolden("diagram-vae", Diagram.vae())
         assertGolden("diagram-reparameterization", Diagram.reparameterization())
         assertGolden("diagram-hierarchical", Diagram.hierarchical(levels: 3))
+        // A skip connection bends around the node it would cross; a cycle does not break the layering.
+        assertGolden("diagram-custom", Diagram(title: "Custom", direction: .topToBottom)
+            .node("a", "a", shape: .observed).node("b", "h_1", shape: .deterministic).node("c", "c").node("d", "\\epsilon", shape: .noise)
+            .edge("a", "b").edge("b", "c").edge("a", "c", label: "skip", style: .dashed).edge("c", "a", label: "loop").edge("d", "c"))
     }
 
     func testBadInputRendering() {
