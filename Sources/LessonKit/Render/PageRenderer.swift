@@ -138,6 +138,8 @@ public struct PageRenderer {
         out.reserveCapacity(b.count * 2)
         let pOpen = Array("<p>".utf8), pClose = Array("</p>".utf8)
         let divOpen = Array("<div class=\"math-display\">".utf8), divClose = Array("</div>".utf8)
+        let nowrapOpen = Array("<span class=\"nowrap\">".utf8), spanClose = Array("</span>".utf8)
+        let trailingPunctuation: Set<UInt8> = Set(".,;:!?)".utf8)
         var i = 0
         while i < b.count {
             if b[i] == 0xEE, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 {
@@ -150,6 +152,13 @@ public struct PageRenderer {
                         out.removeLast(3)
                         out.append(contentsOf: divOpen); out.append(contentsOf: math[n].html.utf8); out.append(contentsOf: divClose)
                         i = end + 4
+                    } else if !math[n].display, end < b.count, trailingPunctuation.contains(b[end]) {
+                        // keep "formula." together: a line break between them looks broken
+                        var k = end
+                        while k < b.count, trailingPunctuation.contains(b[k]) { k += 1 }
+                        out.append(contentsOf: nowrapOpen); out.append(contentsOf: math[n].html.utf8)
+                        out.append(contentsOf: b[end..<k]); out.append(contentsOf: spanClose)
+                        i = k
                     } else {
                         out.append(contentsOf: math[n].html.utf8)
                         i = end
