@@ -250,7 +250,7 @@ extension PlotBuilder {
             var badColour = 0
             for i in 0..<xs.count where xs[i].isFinite && ys[i].isFinite {
                 guard vs[i].isFinite else { badColour += 1; continue }
-                let k = min(steps - 1, max(0, Int(((vs[i] - lo) / (hi - lo) * Double(steps - 1)).rounded())))
+                let k = safeInt(((vs[i] - lo) / (hi - lo) * Double(steps - 1)).rounded(), 0...(steps - 1))
                 groups[k].xs.append(xs[i]); groups[k].ys.append(ys[i])
             }
             if badColour > 0 { a.issue(.nonFinite("points: \(badColour) NaN/Inf colour value\(badColour == 1 ? "" : "s"); those points dropped"), .warning) }
@@ -301,13 +301,13 @@ extension PlotBuilder {
                 let iqr = s[(s.count * 3) / 4] - s[s.count / 4]
                 guard iqr > 0 else { return max(5, min(100, Int(Double(s.count).squareRoot()))) }
                 let w = 2 * iqr / cbrt(Double(s.count))
-                return Int(((hi - lo) / w).rounded(.up))
+                return safeInt(((hi - lo) / w).rounded(.up), 1...10_000)
             }()
             if bins != nil && k < 1 { a.issue(.invalidArgument("\(n): \(k) bins; using 1"), .warning) }
             k = max(bins == nil ? 5 : 1, min(bins == nil ? 100 : 10_000, k))
             var counts = [Int](repeating: 0, count: k)
             let w = (hi - lo) / Double(k)
-            for v in vs { counts[min(k - 1, max(0, Int((v - lo) / w)))] += 1 }
+            for v in vs { counts[safeInt((v - lo) / w, 0...(k - 1))] += 1 }
             let scale = density ? 1 / (Double(vs.count) * w) : 1
             let rects = (0..<k).map { DataRect(x0: lo + Double($0) * w, x1: lo + Double($0 + 1) * w, y0: 0, y1: Double(counts[$0]) * scale) }
             a.marks.append(.rects(RectsMark(rects: rects, label: label, color: a.takeColor(color), opacity: 0.55)))

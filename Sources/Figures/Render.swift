@@ -130,7 +130,7 @@ struct Panel {
             if log { lo /= 2; hi *= 2 } else { let d = lo == 0 ? 0.5 : abs(lo) * 0.1; lo -= d; hi += d }
             return (lo, hi)
         }
-        guard pad else { return (lo, hi) }
+        guard pad, (hi - lo).isFinite else { return (lo, hi) }  // no padding past the largest double
         if log {
             let l0 = log10(lo), l1 = log10(hi), p = (l1 - l0) * 0.04
             return (pow(10, l0 - p), pow(10, l1 + p))
@@ -185,7 +185,7 @@ enum PlotRenderer {
 
     static func yTickInfo(_ p: Panel, domain: (Double, Double), height: Double) -> ([Double], [String]) {
         let log = p.a.yScale == .log
-        let count = max(2, Int(height / 55))
+        let count = safeInt(height / 55, 2...50)
         let t = log ? Ticks.log(domain.0, domain.1, count: count) : Ticks.linear(domain.0, domain.1, count: count, integer: p.a.integerTicksY)
         return (t, Ticks.labels(t, log: log))
     }
@@ -193,7 +193,7 @@ enum PlotRenderer {
     static func xTickInfo(_ p: Panel, domain: (Double, Double), width: Double) -> ([Double], [String]) {
         if !p.categories.isEmpty { return (p.categories.indices.map(Double.init), p.categories) }
         let log = p.a.xScale == .log
-        let count = max(2, Int(width / 90))
+        let count = safeInt(width / 90, 2...50)
         let t = log ? Ticks.log(domain.0, domain.1, count: count) : Ticks.linear(domain.0, domain.1, count: count, integer: p.a.integerTicksX)
         return (t, Ticks.labels(t, log: log))
     }
@@ -359,7 +359,8 @@ enum PlotRenderer {
     static func dots(_ pts: [(Double, Double)], color: Color, size: Double, opacity: Double, hollow: Bool = false) -> String {
         guard !pts.isEmpty else { return "" }
         let unit = 4.0, cell = 48
-        var q = pts.map { (Int(($0.0 * unit).rounded()), Int(($0.1 * unit).rounded())) }
+        let lim = 40_000_000  // far outside any viewBox, but no overflow in the deltas below
+        var q = pts.map { (safeInt(($0.0 * unit).rounded(), -lim...lim), safeInt(($0.1 * unit).rounded(), -lim...lim)) }
         q.sort { a, b in
             let ra = a.1 / cell, rb = b.1 / cell
             if ra != rb { return ra < rb }
@@ -463,7 +464,7 @@ enum PlotRenderer {
             for i in 0..<h.nx {
                 let v = h.values[j * h.nx + i]
                 if !v.isFinite { idx.append(UInt8(levels)); continue }
-                idx.append(UInt8(min(levels - 1, max(0, Int(((v - h.bar.lo) / (h.bar.hi - h.bar.lo) * Double(levels - 1)).rounded())))))
+                idx.append(UInt8(safeInt(((v - h.bar.lo) / (h.bar.hi - h.bar.lo) * Double(levels - 1)).rounded(), 0...(levels - 1))))
             }
         }
         let hasNaN = idx.contains(UInt8(levels))
@@ -577,7 +578,7 @@ enum PlotRenderer {
             // Category labels that would collide are drawn every k-th.
             let maxW = l.xTickLabels.map(labelWidth).max() ?? 0
             let spacing = l.xTicks.count > 1 ? abs(l.xs(l.xTicks[1]) - l.xs(l.xTicks[0])) : pl.w
-            let every = maxW + 6 > spacing ? Int(((maxW + 6) / max(spacing, 1)).rounded(.up)) : 1
+            let every = maxW + 6 > spacing ? safeInt(((maxW + 6) / max(spacing, 1)).rounded(.up), 1...1000) : 1
             for (i, t) in l.xTicks.enumerated() where i % every == 0 {
                 let x = l.xs(t); guard x >= pl.x - 0.5 && x <= pl.maxX + 0.5 else { continue }
                 s += "<text x=\"\(num(x))\" y=\"\(num(pl.maxY + 19))\" text-anchor=\"middle\">\(tickLabelMarkup(l.xTickLabels[i]))</text>"
@@ -605,7 +606,7 @@ enum PlotRenderer {
     }
 
     static func minorLogTicks(_ lo: Double, _ hi: Double) -> [Double] {
-        guard lo > 0, hi > lo, log10(hi) - log10(lo) <= 6 else { return [] }
+        guard lo > 0, hi > lo, hi.isFinite, log10(hi) - log10(lo) <= 6 else { return [] }
         var out: [Double] = []
         for e in Int(floor(log10(lo)))...Int(ceil(log10(hi))) {
             for m in 2...9 { let v = Double(m) * pow(10, Double(e)); if v > lo && v < hi { out.append(v) } }
@@ -718,15 +719,16 @@ struct Occupancy {
     init(_ p: Panel, _ l: Layout) {
         let pl = l.plot
         origin = (pl.x, pl.y)
-        cols = Int(pl.w / cell) + 1; rows = Int(pl.h / cell) + 1
+        cols = safeInt(pl.w / cell, 0...2000) + 1; rows = safeInt(pl.h / cell, 0...2000) + 1
         bits = [Bool](repeating: false, count: cols * rows)
         func mark(_ x: Double, _ y: Double) {
-            let c = Int((x - origin.0) / cell), r = Int((y - origin.1) / cell)
+            guard x.isFinite, y.isFinite else { return }
+            let c = safeInt((x - origin.0) / cell, -1...cols), r = safeInt((y - origin.1) / cell, -1...rows)
             if c >= 0 && c < cols && r >= 0 && r < rows { bits[r * cols + c] = true }
         }
         func segment(_ a: (Double, Double), _ b: (Double, Double)) {
             let len = max(abs(b.0 - a.0), abs(b.1 - a.1))
-            let n = max(1, Int(len / 3))
+            let n = safeInt(len / 3, 1...2000)
             for k in 0...n { let t = Double(k) / Double(n); mark(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t) }
         }
         func poly(_ pts: [(Double, Double)?]) {
@@ -770,8 +772,8 @@ struct Occupancy {
 
     func count(_ r: Rect) -> Int {
         var n = 0
-        let c0 = max(0, Int((r.x - 4 - origin.0) / cell)), c1 = min(cols - 1, Int((r.maxX + 4 - origin.0) / cell))
-        let r0 = max(0, Int((r.y - 4 - origin.1) / cell)), r1 = min(rows - 1, Int((r.maxY + 4 - origin.1) / cell))
+        let c0 = safeInt((r.x - 4 - origin.0) / cell, 0...cols), c1 = safeInt((r.maxX + 4 - origin.0) / cell, -1...(cols - 1))
+        let r0 = safeInt((r.y - 4 - origin.1) / cell, 0...rows), r1 = safeInt((r.maxY + 4 - origin.1) / cell, -1...(rows - 1))
         guard c0 <= c1, r0 <= r1 else { return 0 }
         for rr in r0...r1 { for cc in c0...c1 where bits[rr * cols + cc] { n += 1 } }
         return n

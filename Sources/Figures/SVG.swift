@@ -17,6 +17,16 @@ func num(_ v: Double) -> String {
     return s
 }
 
+/// `v` as an Int clamped to `range`; NaN gives the lower bound. Plot data can be anything, and a
+/// trapping conversion must never be what turns bad input into a crash.
+@inline(__always)
+func safeInt(_ v: Double, _ range: ClosedRange<Int>) -> Int {
+    if v.isNaN { return range.lowerBound }
+    if v <= Double(range.lowerBound) { return range.lowerBound }
+    if v >= Double(range.upperBound) { return range.upperBound }
+    return Int(v)
+}
+
 /// A number with a fixed count of decimals (for opacities, colour stops): fixed(0.25, 2) -> "0.25".
 func fixed(_ v: Double, _ decimals: Int) -> String {
     let c = v.isFinite ? v : 0

@@ -48,7 +48,7 @@ enum Ticks {
     /// Ticks for a log axis: powers of ten, thinned when there are many decades, or 1-2-5 within
     /// decades when there are few.
     static func log(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
-        guard lo > 0, hi > lo else { return [] }
+        guard lo > 0, hi > lo, hi.isFinite else { return [] }
         let e0 = Int(floor(log10(lo))), e1 = Int(ceil(log10(hi)))
         let decades = e1 - e0
         var out: [Double] = []
@@ -81,7 +81,7 @@ enum Ticks {
         if big >= 1e6 || (step < 1e-4 && big > 0) {
             // Scientific: mantissa digits from the step relative to the largest power.
             let e = floor(log10(big))
-            let digits = max(0, Int(ceil(-log10(step / pow(10, e)) - 1e-9)))
+            let digits = safeInt(ceil(-log10(step / pow(10, e)) - 1e-9), 0...6)
             return ticks.map { v in
                 if v == 0 { return "0" }
                 let ev = floor(log10(abs(v)))
@@ -89,7 +89,7 @@ enum Ticks {
                 return fixed(m, min(digits, 6)) + "e" + String(Int(ev))
             }
         }
-        let decimals = max(0, Int(ceil(-log10(step) - 1e-9)))
+        let decimals = safeInt(ceil(-log10(step) - 1e-9), 0...12)
         return ticks.map { fixed($0, min(decimals, 10)).replacingOccurrences(of: "-", with: "−") }
     }
 
