@@ -241,6 +241,7 @@ extension PlotBuilder {
             guard var lo = finite.min(), var hi = finite.max() else {
                 a.issue(.nonFinite("points: no finite colour values; not drawn"), .error); return
             }
+            if colorMap == .coolWarm { let m = max(abs(lo), abs(hi)); lo = -m; hi = m }  // diverging: 0 is the neutral middle
             if hi == lo { lo -= 0.5; hi += 0.5 }
             // Quantise to 32 colours: one path per colour keeps 10k points small, and 32 steps are
             // finer than the eye separates on a colour bar.

@@ -58,7 +58,8 @@ public enum ColorMap: Sendable, Hashable {
     /// Perceptually uniform sequential map (matplotlib's viridis), dark purple to yellow.
     case viridis
     /// Diverging blue - light grey - red with lightness linear in CIELAB on each half
-    /// (end colours from Moreland's cool-warm map). For signed values centred on zero.
+    /// (end colours from Moreland's cool-warm map). For signed values: heatmaps and value-coloured
+    /// points using it centre their scale on zero (grey), so sign reads at a glance.
     case coolWarm
     /// Light to dark grey, for images.
     case greys

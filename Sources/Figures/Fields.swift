@@ -106,13 +106,13 @@ extension PlotBuilder {
             // Cells are centred on the sample points; extend by half a cell so the image fills the range.
             let dx = (x.upperBound - x.lowerBound) / Double(n - 1) / 2, dy = (y.upperBound - y.lowerBound) / Double(n - 1) / 2
             a.addHeatmap(values: g.values, nx: n, ny: n, x0: x.lowerBound - dx, x1: x.upperBound + dx, y0: y.lowerBound - dy,
-                         y1: y.upperBound + dy, rowZeroAtTop: false, colorMap: colorMap, label: valueLabel, centered: false)
+                         y1: y.upperBound + dy, rowZeroAtTop: false, colorMap: colorMap, label: valueLabel, centered: colorMap == .coolWarm)
             a.xRange = a.xRange ?? x; a.yRange = a.yRange ?? y
         }
     }
 
     /// A heatmap of a matrix: `matrix[row][column]`, row 0 at the top (like an image).
-    /// With `.coolWarm` the colour scale is centred on zero.
+    /// With the diverging `.coolWarm` map the colour scale is centred on zero.
     public func heatmap<T: BinaryFloatingPoint>(matrix: [[T]], colorMap: ColorMap = .viridis, valueLabel: String? = nil) -> Self {
         with { a in
             guard let cols = matrix.first?.count, cols > 0 else { a.issue(.emptySeries("heatmap: empty matrix; not drawn"), .error); return }

@@ -317,6 +317,18 @@ final class PresentationTests: XCTestCase {
         assertWellFormedSVG(grid)
     }
 
+    func testDivergingMapsAreCentredOnZero() {
+        let p = ScatterPlot().points(x: [0.0, 1, 2], y: [0.0, 1, 2], value: [-1.0, 0.5, 3], colorMap: .coolWarm)
+        guard case .points(let pm) = p.axes.marks[0], let cb = pm.colorBar else { return XCTFail() }
+        XCTAssertEqual(cb.lo, -3); XCTAssertEqual(cb.hi, 3)
+        let h = Heatmap(f: { x, _ in x }, x: 1...2, y: 0...1, colorMap: .coolWarm)
+        guard case .heatmap(let hm) = h.axes.marks[0] else { return XCTFail() }
+        XCTAssertEqual(hm.bar.lo, -hm.bar.hi)
+        let v = Heatmap(f: { x, _ in x }, x: 1...2, y: 0...1)   // sequential maps span the data
+        guard case .heatmap(let vm) = v.axes.marks[0] else { return XCTFail() }
+        XCTAssertEqual(vm.bar.lo, 1, accuracy: 1e-12)
+    }
+
     func testDescriptionsSayWhatIsDrawn() {
         let svg = LinePlot(title: "Loss", xLabel: "epoch", yLabel: "nats").line(x: [1.0, 2, 3], y: [3.0, 2, 1], label: "VAE").svgString()
         let desc = svg.components(separatedBy: "<desc")[1].components(separatedBy: "</desc>")[0]
