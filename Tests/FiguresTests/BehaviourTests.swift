@@ -283,6 +283,21 @@ final class SizeTests: XCTestCase {
         XCTAssertLessThanOrEqual(numbers / 2, 10_000)
     }
 
+    func testLongLinesAreDecimatedWithoutChangingTheirShape() {
+        var r = TestRandom(8)
+        let n = 10_000
+        let x = (0..<n).map(Double.init), y = (0..<n).map { 100 * exp(-Double($0) / 2000) + 3 * r.normal() }
+        let svg = LinePlot().line(x: x, y: y).svgString()
+        XCTAssertLessThan(svg.utf8.count, 60_000, "\(svg.utf8.count) bytes")
+        // The extremes survive: the decimated path reaches the same lowest and highest pixel rows.
+        let pts = (0..<n).map { (x[$0] / Double(n - 1) * 500, y[$0]) }
+        let kept = PlotRenderer.decimate(pts)
+        XCTAssertLessThan(kept.count, 4 * 1001)
+        XCTAssertEqual(kept.map { $0.1 }.min(), y.min()); XCTAssertEqual(kept.map { $0.1 }.max(), y.max())
+        XCTAssertEqual(kept.first!.0, pts.first!.0); XCTAssertEqual(kept.last!.0, pts.last!.0)
+        XCTAssertEqual(kept.map { $0.0 }, kept.map { $0.0 }.sorted(), "order is kept")
+    }
+
     func testHeatmapIsOneImage() {
         let m = (0..<100).map { r in (0..<100).map { c in Double(r * c) } }
         let svg = Heatmap(matrix: m).svgString()
