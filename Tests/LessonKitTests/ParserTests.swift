@@ -159,6 +159,14 @@ final class BlockParsingTests: XCTestCase {
         XCTAssertEqual(l.images.map(\.url), ["b.png", "d.png"])
     }
 
+    func testLinksToLessonFilesPointAtPages() {
+        let html = proseHTML(parse("See [two](02-b.md), [gap](02-b.md#the-gap), [web](https://x.org/a.md) and [top](#top).\n"))
+        XCTAssertTrue(html.contains("href=\"02-b.html\""), html)
+        XCTAssertTrue(html.contains("href=\"02-b.html#the-gap\""), html)
+        XCTAssertTrue(html.contains("href=\"https://x.org/a.md\""), html)
+        XCTAssertTrue(html.contains("href=\"#top\""), html)
+    }
+
     func testRawHTMLPassesThrough() {
         let l = parse("A <span style=\"color:red\">red</span> word.\n\n<div class=\"box\">\nblock\n</div>\n")
         let html = proseHTML(l)

@@ -35,6 +35,7 @@ public enum LessonParser {
             node = cmark_node_next(n)
             let line = protected.originalLine(Int(cmark_node_get_start_line(n)))
             images += collectImages(n, blockLine: line, sourceLines: sourceLines)
+            rewriteLessonLinks(n)
             switch cmark_node_get_type(n) {
             case CMARK_NODE_CODE_BLOCK:
                 var code = String(cString: cmark_node_get_literal(n))
@@ -145,6 +146,23 @@ public enum LessonParser {
             refs.append(ref)
         }
         return refs
+    }
+
+    /// Links between lessons are written as the Markdown files (`02-bayes.md#gap`, which also
+    /// work on GitHub); on the site they point at the pages (`02-bayes.html#gap`).
+    private static func rewriteLessonLinks(_ root: OpaquePointer) {
+        walk(root) { n in
+            guard cmark_node_get_type(n) == CMARK_NODE_LINK, let u = cmark_node_get_url(n) else { return }
+            let url = String(cString: u)
+            if let rewritten = lessonPageURL(url) { _ = cmark_node_set_url(n, rewritten) }
+        }
+    }
+
+    static func lessonPageURL(_ url: String) -> String? {
+        guard isLocal(url) else { return nil }
+        let parts = url.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let path = parts.first, path.hasSuffix(".md"), !path.contains("/") else { return nil }
+        return path.dropLast(3) + ".html" + (parts.count > 1 ? "#" + parts[1] : "")
     }
 
     /// GitHub-style anchors: lowercase letters and digits of any script, spaces to `-`.

@@ -71,7 +71,7 @@ enum MathProtector {
         if let fence = openFence {
             let marker = String(repeating: Character(UnicodeScalar(fence.char)), count: fence.length)
             result.diagnostics.append(Diagnostic(file: file, line: fence.line, column: result.fences[fence.line]?.column ?? 1,
-                message: "unterminated code fence: `\(marker)` opened here is never closed"))
+                message: "unterminated code fence: the \(marker) opened here is never closed"))
         }
         result.text = String(decoding: out, as: UTF8.self)
         return result
