@@ -48,9 +48,12 @@
 // Deterministic bytes (coordinates with one decimal, ids from a hash of the content), `<title>` and
 // `<desc>` on every figure, text as SVG `<text>`, theme colours through `currentColor` with
 // `color: var(--fig-fg, #222)` on the root (the page sets `--fig-fg`, and `--fig-bg` for the legend
-// box and text halos). Default size 640 x 400 (viewBox), `max-width: 100%`. Sizes (figures-gallery):
-// 10,000-point scatter about 48 KB (one `<path>` of marker vertices per colour), 100 x 100 heatmap
-// about 17 KB (one indexed PNG), 10 x 10 Fashion-MNIST grid about 54 KB (one greyscale PNG).
+// box and text halos). Default size 640 x 400, `max-width: 100%`; figures wider than 800 px lay out
+// in an 800-unit viewBox so their text stays legible when the page shrinks them. Sizes
+// (`swift run figures-gallery` prints them): 10,000-point scatter about 48 KB (one `<path>` of marker
+// vertices per colour, quarter-pixel relative moves), 100 x 100 heatmap about 17 KB (one indexed PNG),
+// 10 x 10 Fashion-MNIST grid about 54 KB (one greyscale PNG); lines and bands of more than 800 points
+// keep first/min/max/last per half-pixel column, so a 10,000-step curve stays small too.
 // `figure.write(to: path)` saves a standalone .svg file; `PNG.encode` is public for raw images.
 
 /// A figure, plot or diagram that renders to a standalone `<svg>` element.
