@@ -57,12 +57,22 @@ do {
         guard args.lockstep else { return }
         _ = readLine()
     }
+    // Process CPU time (all threads) per epoch: on a shared machine wall time depends on what
+    // else runs; samples per CPU-second does much less.
+    func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
+    }
+    var cpuStart = 0.0, cpuTotal = 0.0
     func line(_ e: EpochMetrics) {
-        print("epoch \(e.epoch): train -ELBO \(f2(Double(e.negativeELBO))) (KL \(f2(Double(e.kl)))\(e.klPerLevel.count > 1 ? " per level " + e.klPerLevel.map { f2(Double($0)) }.joined(separator: ", ") : "")), \(f2(e.seconds)) s, \(Int(e.samplesPerSecond)) samples/s")
+        let cpu = cpuSeconds() - cpuStart
+        cpuTotal += cpu
+        print("epoch \(e.epoch): train -ELBO \(f2(Double(e.negativeELBO))) (KL \(f2(Double(e.kl)))\(e.klPerLevel.count > 1 ? " per level " + e.klPerLevel.map { f2(Double($0)) }.joined(separator: ", ") : "")), \(f2(e.seconds)) s, cpu \(f2(cpu)) s, \(Int(e.samplesPerSecond)) samples/s")
         fflush(stdout)
     }
     var options = TrainingOptions(showProgress: !args.lockstep)
-    options.beforeEpoch = { _ in waitTurn() }
+    options.beforeEpoch = { _ in waitTurn(); cpuStart = cpuSeconds() }
     options.afterEpoch = line
     if args.lockstep { print("ready"); fflush(stdout) }
     let report: TrainingReport
@@ -95,6 +105,7 @@ do {
     let iwae = args.iwae > 0 ? evalIWAE() : .nan
     print("samples/s: \(Int(rate))")
     print("s/epoch: \(f2(report.seconds / Double(max(report.epochs.count, 1))))")
+    print("samples per CPU-second: \(Int(n / max(cpuTotal, 1e-9)))")
     print("GFLOP/s: \(f2(rate * flopsPerSample / 1e9)) (\(f2(flopsPerSample / 1e6)) MFLOP per sample)")
     print("test -ELBO: \(f2(Double(elbo)))")
     print("test IWAE k=\(args.iwae): \(f2(Double(-iwae))) (as -log p(x))")

@@ -27,10 +27,11 @@ def load(split, directory=None):
 FLOPS_PER_SAMPLE = 2 * (3 * (784 * 400 + 400 * 40 + 20 * 400 + 400 * 784) - 784 * 400)
 
 
-def report(name, n_samples, seconds, epochs, test_elbo, iwae, k):
+def report(name, n_samples, seconds, cpu_seconds, epochs, test_elbo, iwae, k):
     rate = n_samples / seconds
     print(f"{name}: samples/s: {rate:.0f}")
     print(f"{name}: s/epoch: {seconds / max(epochs, 1):.2f}")
+    print(f"{name}: samples per CPU-second: {n_samples / max(cpu_seconds, 1e-9):.0f}")
     print(f"{name}: test -ELBO: {test_elbo:.2f}")
     print(f"{name}: test IWAE k={k}: {iwae:.2f} (as -log p(x))")
     sys.stdout.flush()
