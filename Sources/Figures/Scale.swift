@@ -19,7 +19,8 @@ enum Ticks {
     static func niceStep(_ raw: Double) -> Double {
         guard raw > 0, raw.isFinite else { return 1 }
         let e = floor(log10(raw)), f = raw / pow(10, e)
-        let n: Double = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10
+        // Round up to 1, 2, 5 or 10, leaning to the smaller step so short axes still get 4-6 ticks.
+        let n: Double = f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10
         return n * pow(10, e)
     }
 

@@ -139,6 +139,22 @@ for (j, name) in ["Ankle boot", "Trouser", "Bag"].enumerated() {
 }
 figures.append(("Subplots of contours and ellipses", Subplots(rows: 1, columns: 3, width: 960, height: 330, posteriors)))
 
+// Small multiples of bars with many categories (as in lesson 4: KL per latent unit, largest first).
+let units: [Double] = (0..<16).map { 9 * exp(-Double($0) / 2.5) }
+figures.append(("Bar panels, shared y", Subplots(rows: 1, columns: 3, sharedY: true, title: "KL per latent unit, largest first", [
+    BarChart(title: "VAE z: 6 of 16 active", xLabel: "unit", yLabel: "nats", categories: (1...16).map(String.init), values: units),
+    BarChart(title: "HVAE z1: 9 of 16 active", xLabel: "unit", categories: (1...16).map(String.init), values: units.map { $0 * 0.8 + 0.3 }),
+    BarChart(title: "HVAE z2: 3 of 8 active", xLabel: "unit", categories: (1...8).map(String.init), values: units.prefix(8).map { $0 * 0.4 }),
+])))
+
+// Log-log with markers and a reference slope (as in lessons 2 and 3: error against samples K).
+let ks: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+figures.append(("Log-log with markers", LinePlot(title: "Estimating log p(x)", xLabel: "samples K", yLabel: "mean |error| (nats)")
+    .line(x: ks, y: ks.map { 3 / $0.squareRoot() }, label: "importance sampling", markers: true)
+    .line(x: ks, y: ks.map { 9 / $0.squareRoot() }, label: "prior sampling", markers: true)
+    .line(x: ks, y: ks.map { 1 / $0.squareRoot() }, label: "∝ 1/√K", dashed: true, color: .foreground)
+    .logX().logY()))
+
 // Diagrams.
 figures.append(("Diagram: VAE", Diagram.vae()))
 figures.append(("Diagram: reparameterization", Diagram.reparameterization()))
