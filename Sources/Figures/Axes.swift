@@ -31,7 +31,7 @@ struct BarsMark { var categories: [String]; var values: [Double]; var errors: [D
 struct BandMark { var xs: [Double]; var lo: [Double]; var hi: [Double]; var mean: [Double]?; var label: String?; var color: Color }
 struct HeatmapMark { var nx: Int; var ny: Int; var values: [Double]; var x0, x1, y0, y1: Double; var rowZeroAtTop: Bool; var bar: ColorBarSpec }
 struct ContourLevel { var level: Double; var polylines: [[(Double, Double)]] }
-struct ContourMark { var levels: [ContourLevel]; var bar: ColorBarSpec; var x0, x1, y0, y1: Double }
+struct ContourMark { var levels: [ContourLevel]; var bar: ColorBarSpec; var x0, x1, y0, y1: Double; var labels = false }
 struct EllipseMark { var mean: (Double, Double); var rings: [(sigma: Double, points: [(Double, Double)])]; var label: String?; var color: Color }
 struct TextMark { var x: Double; var y: Double; var text: String; var anchor: String; var color: Color }
 struct ArrowMark { var from: (Double, Double); var to: (Double, Double); var text: String?; var color: Color }

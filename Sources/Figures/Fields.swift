@@ -84,12 +84,29 @@ func marchingSquares(_ g: Grid, level: Double) -> [[(Double, Double)]] {
     return lines
 }
 
-/// "Nice" contour levels strictly inside the data range.
+/// "Nice" contour levels strictly inside the data range: multiples of 1, 2, 2.5 or 5 x 10^k, the
+/// step whose number of levels comes closest to `count` (the larger step on a tie).
 func contourLevels(lo: Double, hi: Double, count: Int) -> [Double] {
-    guard hi > lo, count > 0 else { return [] }
-    var ticks = Ticks.linear(lo, hi, count: count + 1).filter { $0 > lo && $0 < hi }
-    if ticks.isEmpty { ticks = [(lo + hi) / 2] }
-    return ticks
+    guard hi > lo, count > 0, (hi - lo).isFinite else { return [] }
+    let e = floor(log10((hi - lo) / Double(count + 1)))
+    var best: [Double] = [], bestErr = Int.max
+    for k in [e - 1, e, e + 1] {
+        for m in [1.0, 2, 2.5, 5] {
+            let step = m * pow(10, k)
+            let first = (lo / step).rounded(.down) + 1
+            var levels: [Double] = []
+            var j = first
+            while levels.count <= 4 * count + 4 {
+                let v = j * step
+                if v >= hi { break }
+                if v > lo { levels.append(abs(v) < step * 1e-9 ? 0 : v) }
+                j += 1
+            }
+            let err = abs(levels.count - count)
+            if !levels.isEmpty && (err < bestErr || (err == bestErr && levels.count < best.count)) { best = levels; bestErr = err }
+        }
+    }
+    return best.isEmpty ? [(lo + hi) / 2] : best
 }
 
 extension PlotBuilder {
@@ -130,9 +147,11 @@ extension PlotBuilder {
     }
 
     /// Contour lines of `f` (marching squares on a `resolution`^2 grid), coloured by level with a colour bar.
-    /// `levels` is a count of "nice" levels; pass `levelValues` for exact ones.
+    /// `levels` is a count of "nice" levels; pass `levelValues` for exact ones. `labels: true` writes each
+    /// level's value on its longest line (where there is room), as matplotlib's clabel does.
     public func contour(f: (Double, Double) -> Double, x: ClosedRange<Double>, y: ClosedRange<Double>, levels: Int = 8,
-                        levelValues: [Double]? = nil, resolution: Int = 80, colorMap: ColorMap = .viridis, valueLabel: String? = nil) -> Self {
+                        levelValues: [Double]? = nil, resolution: Int = 80, colorMap: ColorMap = .viridis, valueLabel: String? = nil,
+                        labels: Bool = false) -> Self {
         with { a in
             guard x.upperBound > x.lowerBound, y.upperBound > y.lowerBound, x.lowerBound.isFinite, x.upperBound.isFinite,
                   y.lowerBound.isFinite, y.upperBound.isFinite else {
@@ -151,7 +170,7 @@ extension PlotBuilder {
             let lv = (levelValues ?? contourLevels(lo: lo, hi: hi, count: levels)).filter { $0.isFinite }.sorted()
             let cl = lv.map { ContourLevel(level: $0, polylines: marchingSquares(g, level: $0)) }
             let bar = ColorBarSpec(map: colorMap, lo: lv.first ?? lo, hi: lv.last ?? hi, label: valueLabel, levels: lv, t0: colorMap == .viridis ? 0.3 : 0)
-            a.marks.append(.contour(ContourMark(levels: cl, bar: bar, x0: x.lowerBound, x1: x.upperBound, y0: y.lowerBound, y1: y.upperBound)))
+            a.marks.append(.contour(ContourMark(levels: cl, bar: bar, x0: x.lowerBound, x1: x.upperBound, y0: y.lowerBound, y1: y.upperBound, labels: labels)))
             a.xRange = a.xRange ?? x; a.yRange = a.yRange ?? y
         }
     }
@@ -197,10 +216,10 @@ public struct ContourPlot: PlotBuilder {
         axes = Axes(title: title, xLabel: xLabel, yLabel: yLabel); axes.width = width; axes.height = height; axes.kind = "Contour plot"
     }
     public init(f: (Double, Double) -> Double, x: ClosedRange<Double>, y: ClosedRange<Double>, levels: Int = 8, resolution: Int = 80,
-                filled: Bool = false, colorMap: ColorMap = .viridis, valueLabel: String? = nil,
+                filled: Bool = false, labels: Bool = false, colorMap: ColorMap = .viridis, valueLabel: String? = nil,
                 title: String? = nil, xLabel: String? = "x", yLabel: String? = "y") {
         self.init(title: title, xLabel: xLabel, yLabel: yLabel)
         if filled { self = heatmap(f: f, x: x, y: y, resolution: resolution, colorMap: colorMap, valueLabel: valueLabel) }
-        self = contour(f: f, x: x, y: y, levels: levels, resolution: resolution, colorMap: colorMap, valueLabel: valueLabel)
+        self = contour(f: f, x: x, y: y, levels: levels, resolution: resolution, colorMap: colorMap, valueLabel: valueLabel, labels: labels)
     }
 }

@@ -83,7 +83,7 @@ figures.append(("Heatmap (matrix, diverging)", heat))
 // Heatmap of a function with contour lines on top.
 let banana: (Double, Double) -> Double = { x, y in -0.5 * (x * x / 4 + (y - 0.5 * x * x + 1) * (y - 0.5 * x * x + 1)) }
 figures.append(("Contour over heatmap", ContourPlot(f: banana, x: -3...3, y: -2...4, levels: 8, filled: true, valueLabel: "log p(z)", title: "A banana-shaped posterior")))
-figures.append(("Contour lines", ContourPlot(f: { x, y in x * x + 3 * y * y - x * y }, x: -3...3, y: -2...2, levels: 7, valueLabel: "f", title: "Contours of a quadratic").equalAspect()))
+figures.append(("Contour lines", ContourPlot(f: { x, y in x * x + 3 * y * y - x * y }, x: -3...3, y: -2...2, levels: 7, labels: true, valueLabel: "f", title: "Contours of a quadratic").equalAspect()))
 
 // Gaussian ellipses over samples.
 var gx: [Double] = [], gy: [Double] = []

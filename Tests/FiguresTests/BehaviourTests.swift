@@ -361,3 +361,16 @@ final class PresentationTests: XCTestCase {
         XCTAssertFalse(svg.contains("<style"), "no global style element leaking into the page")
     }
 }
+
+final class ContourLevelTests: XCTestCase {
+    func testLevelCountFollowsTheRequest() {
+        for n in [3, 5, 7, 8, 10] {
+            let lv = contourLevels(lo: 0, hi: 26.3, count: n)
+            XCTAssertLessThanOrEqual(abs(lv.count - n), 2, "\(n): \(lv)")
+            XCTAssertTrue(lv.allSatisfy { $0 > 0 && $0 < 26.3 })
+            let steps = Set(zip(lv, lv.dropFirst()).map { (($1 - $0) * 1e6).rounded() })
+            XCTAssertEqual(steps.count, 1, "evenly spaced: \(lv)")
+        }
+        XCTAssertEqual(contourLevels(lo: -1, hi: 1, count: 3), [-0.5, 0, 0.5])
+    }
+}

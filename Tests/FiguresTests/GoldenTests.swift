@@ -47,6 +47,7 @@ final class GoldenTests: XCTestCase {
 
     func testContour() {
         assertGolden("contour", ContourPlot(f: { x, y in x * x + 2 * y * y }, x: -2...2, y: -2...2, levels: 4, resolution: 24, title: "Quadratic").equalAspect())
+        assertGolden("contour-labels", ContourPlot(f: { x, y in x * x - y * y }, x: -2...2, y: -2...2, levels: 6, resolution: 30, filled: true, labels: true, title: "Saddle"))
     }
 
     func testGaussianEllipses() {
