@@ -303,7 +303,7 @@ public struct Diagram: SVGConvertible, IssueReporting {
                     for t in [0.5, 0.35, 0.65, 0.25, 0.75] {
                         let p = at(t), sx = nx * side, sy = ny * side
                         var a = "middle", x = p.0 + sx * 8, y = p.1 + sy * 8
-                        if sx < -0.5 { a = "end"; y += 4 } else if sx > 0.5 { a = "start"; y += 4 } else if sy < 0 { y -= 1 } else { y += 12 }
+                        if sx < -0.5 { a = "end"; y += 4 } else if sx > 0.5 { a = "start"; y += 4 } else if sy < 0 { y -= 5 }  // above: clear of subscripts else { y += 12 }
                         let bx = a == "end" ? x - w : (a == "start" ? x : x - w / 2)
                         let r = Rect(x: bx, y: y - 13, w: w, h: 17)
                         if first == nil { first = (a, x, y, r) }
