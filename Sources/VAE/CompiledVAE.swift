@@ -26,14 +26,25 @@ final class CompiledVAE {
     var klMask: [Float]
     var adamStep = 0
     /// Block-parallel products (BLAS itself then runs on one thread during training).
-    let gemm = ParallelGEMM.fromEnvironment(threads: blasThreadCount)
+    var gemm = ParallelGEMM.fromEnvironment(threads: blasThreadCount)
+    /// False for a worker that shares another's parameters and Adam state.
+    private var ownsParameters = true
     /// Threads for the Adam pass (VAE_ADAM_THREADS overrides; default 2 when BLAS has 2+).
     var adamThreads: Int = {
         if let e = getenv("VAE_ADAM_THREADS"), let n = Int(String(cString: e)) { return max(1, n) }
         return min(2, max(1, blasThreadCount))
     }()
 
-    init(_ vae: VAE, maxBatch: Int) {
+    /// A second worker for data-parallel steps: same layout, the leader's parameters and Adam
+    /// moments, its own gradient and activation buffers.
+    convenience init(sharing leader: CompiledVAE, vae: VAE, maxBatch: Int) {
+        self.init(vae, maxBatch: maxBatch, loadParameters: false)
+        for p in [P, M, V] { p.deallocate() }
+        P = leader.P; M = leader.M; V = leader.V
+        ownsParameters = false
+    }
+
+    init(_ vae: VAE, maxBatch: Int, loadParameters: Bool = true) {
         D = vae.inputSize; L = vae.latentSize
         encSizes = [vae.inputSize] + vae.hiddenSizes
         decSizes = [vae.latentSize] + vae.hiddenSizes.reversed() + [vae.inputSize]
@@ -62,11 +73,12 @@ final class CompiledVAE {
         decA = decSizes.dropFirst().map { buf(maxBatch * $0) }
         dDec = decSizes.dropFirst().map { buf(maxBatch * $0) }
         klMask = [Float](repeating: 1, count: L)
-        load(from: vae)
+        if loadParameters { load(from: vae) }
     }
 
     deinit {
-        for p in [P, G, M, V, heads, dHeads, eps, std, z, dz] + encA + dEnc + decA + dDec { p.deallocate() }
+        if ownsParameters { for p in [P, M, V] { p.deallocate() } }
+        for p in [G, heads, dHeads, eps, std, z, dz] + encA + dEnc + decA + dDec { p.deallocate() }
     }
 
     /// (tensor, flat offset) pairs in `namedParameters` order: how the model's tensors map into the flat buffer.
@@ -229,6 +241,16 @@ final class CompiledVAE {
         }
     }
 
+    /// Adam with the gradient G + other.G (two data-parallel halves of a batch), split over the cores.
+    func adam(_ u: AdamStep, addingGradientsOf other: CompiledVAE) {
+        let (p, g0, g1, m, v, n) = (P, G, other.G, M, V, total)
+        let chunk = ((n + 1) / 2 + 7) / 8 * 8
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            let lo = min(k * chunk, n), hi = min(lo + chunk, n)
+            adamSIMD(p, g0, g1, m, v, range: lo..<hi, lr: u.lr, beta1: u.beta1, beta2: u.beta2, epsilon: u.epsilon, c1: u.c1, c2: u.c2)
+        }
+    }
+
     /// Names the first non-finite tensor of the last step (for the training error).
     func firstNonFinite(rows B: Int) -> String {
         func bad(_ p: UnsafePointer<Float>, _ n: Int) -> Bool { (0..<n).contains { !p[$0].isFinite } }
@@ -251,10 +273,21 @@ extension VAE {
         guard data.rowWidth == inputSize else {
             throw TrainingError.badArguments("data rows have \(data.rowWidth) values, the model expects \(inputSize)")
         }
-        let engine = CompiledVAE(self, maxBatch: batchSize)
+        // Two cores: split each batch in halves, one worker per half, each a whole forward and
+        // backward pass on single-threaded BLAS; the only synchronization is the Adam step that
+        // sums the two gradients. Free bits needs the whole batch's KL per dimension, so it (and
+        // VAE_SHARDS=1, or one BLAS thread) uses one worker with block-parallel products instead.
         let savedThreads = blasThreadCount
-        if engine.gemm.enabled { openblasThreads(1) }  // the blocks are the parallelism
+        let shardEnv = getenv("VAE_SHARDS").flatMap { Int(String(cString: $0)) }
+        let sharded = (shardEnv ?? (savedThreads >= 2 ? 2 : 1)) >= 2 && options.freeBits == 0 && batchSize >= 32
+        let engine = CompiledVAE(self, maxBatch: batchSize)
+        let half = (batchSize + 1) / 2
+        let follower = sharded ? CompiledVAE(sharing: engine, vae: self, maxBatch: half) : nil
+        if sharded { engine.gemm = ParallelGEMM(chunks: 1) }
+        if sharded || engine.gemm.enabled { openblasThreads(1) }  // our own threads are the parallelism
         defer { openblasThreads(savedThreads) }
+        let results = UnsafeMutablePointer<(Double, Double)>.allocate(capacity: 2)
+        defer { results.deallocate() }
         let n = data.rows, D = inputSize
         let stepsPerEpoch = (n + batchSize - 1) / batchSize
         let warmup = options.klWarmupEpochs * stepsPerEpoch
@@ -276,12 +309,30 @@ extension VAE {
                     let lo = s * batchSize, B = min(batchSize, n - lo)
                     for r in 0..<B { (xb + r * D).update(from: all.baseAddress! + order[lo + r] * D, count: D) }
                     if options.dynamicBinarization { for k in 0..<(B * D) { xb[k] = rng.uniform() < xb[k] ? 1 : 0 } }
-                    fillNormal(engine.eps, count: B * engine.L, using: &rng)
                     beta = warmupWeight(step: globalStep, warmupSteps: warmup)
-                    let ts = StepProfile.on ? now() : 0
-                    if StepProfile.on { StepProfile.batch += ts - tb }
                     let upd = engine.nextAdamStep(learningRate: learningRate)
-                    let (bce, kl) = engine.forwardBackward(xb, rows: B, klWeight: beta, freeBits: options.freeBits, update: upd)
+                    let bce: Double, kl: Double
+                    let ts: Double
+                    if let follower, B >= 32 {
+                        let h = (B + 1) / 2
+                        fillNormal(engine.eps, count: h * engine.L, using: &rng)
+                        fillNormal(follower.eps, count: (B - h) * engine.L, using: &rng)
+                        ts = StepProfile.on ? now() : 0
+                        let fb = options.freeBits
+                        DispatchQueue.concurrentPerform(iterations: 2) { k in
+                            results[k] = k == 0
+                                ? engine.forwardBackward(xb, rows: h, klWeight: beta, freeBits: fb)
+                                : follower.forwardBackward(xb + h * D, rows: B - h, klWeight: beta, freeBits: fb)
+                        }
+                        bce = results[0].0 + results[1].0
+                        kl = results[0].1 + results[1].1
+                        if bce.isFinite && kl.isFinite { engine.adam(upd, addingGradientsOf: follower) }
+                    } else {
+                        fillNormal(engine.eps, count: B * engine.L, using: &rng)
+                        ts = StepProfile.on ? now() : 0
+                        (bce, kl) = engine.forwardBackward(xb, rows: B, klWeight: beta, freeBits: options.freeBits, update: upd)
+                    }
+                    if StepProfile.on { StepProfile.batch += ts - tb }
                     let ta = StepProfile.on ? now() : 0
                     if StepProfile.on { StepProfile.step += ta - ts }
                     guard bce.isFinite && kl.isFinite else {

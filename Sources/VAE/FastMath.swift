@@ -119,6 +119,30 @@ func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: 
     }
 }
 
+/// Adam with the gradient g0 + g1 (two halves of a batch).
+func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g0: UnsafePointer<Float>, _ g1: UnsafePointer<Float>,
+              _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, range: Range<Int>, lr: Float,
+              beta1: Float, beta2: Float, epsilon: Float, c1: Float, c2: Float) {
+    let step = F8(repeating: lr / c1), rc2 = F8(repeating: 1 / c2.squareRoot()), e = F8(repeating: epsilon)
+    let b1 = F8(repeating: beta1), b2 = F8(repeating: beta2), b1c = F8(repeating: 1 - beta1), b2c = F8(repeating: 1 - beta2)
+    var i = range.lowerBound
+    while i + 8 <= range.upperBound {
+        let gi = load8(g0 + i) + load8(g1 + i)
+        let mi = b1 * load8(m + i) + b1c * gi
+        let vi = b2 * load8(v + i) + b2c * gi * gi
+        store8(mi, m + i); store8(vi, v + i)
+        store8(load8(p + i) - step * mi / (sqrtNonNegative(vi) * rc2 + e), p + i)
+        i += 8
+    }
+    while i < range.upperBound {
+        let gi = g0[i] + g1[i]
+        let mi = beta1 * m[i] + (1 - beta1) * gi, vi = beta2 * v[i] + (1 - beta2) * gi * gi
+        m[i] = mi; v[i] = vi
+        p[i] -= lr / c1 * mi / (vi.squareRoot() / c2.squareRoot() + epsilon)
+        i += 1
+    }
+}
+
 /// y[i, :] = max(y[i, :] + b, 0) (or without the max).
 @inline(__always)
 func addBias(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int? = nil, relu: Bool) {

@@ -184,6 +184,23 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// The data-parallel step (two half-batch workers) and the single-worker step agree.
+    func testShardedAndSingleWorkerTrainingAgree() throws {
+        let d = try data()
+        let x = d.images.rows(0..<640)
+        func run(_ shards: String) throws -> (Float, [Float]) {
+            setenv("VAE_SHARDS", shards, 1)
+            defer { unsetenv("VAE_SHARDS") }
+            var rng = SeededGenerator(seed: 6)
+            let vae = VAE(inputSize: 784, hiddenSize: 48, latentSize: 4, using: &rng)
+            let r = try vae.train(on: x, epochs: 2, batchSize: 128, options: TrainingOptions(showProgress: false), using: &rng)
+            return (r.epochs[1].negativeELBO, vae.parameters[0].scalars)
+        }
+        let (l1, p1) = try run("1"), (l2, p2) = try run("2")
+        XCTAssertEqual(l1, l2, accuracy: 0.05)
+        for i in stride(from: 0, to: p1.count, by: 101) { XCTAssertEqual(p1[i], p2[i], accuracy: 1e-3) }
+    }
+
     func testWarmupFreeBitsBinarizationAndActiveUnits() throws {
         let d = try data()
         var rng = SeededGenerator(seed: 2)
