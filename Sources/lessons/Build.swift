@@ -22,6 +22,10 @@ struct Build: ParsableCommand {
         }
         printDiagnostics(report.diagnostics)
         print(report.summary)
+        if ProcessInfo.processInfo.environment["LESSONS_TIMINGS"] == "1" {
+            FileHandle.standardError.write(Data(("timings: " + report.phases.map { "\($0.0) \(String(format: "%.3f", $0.1))" }
+                .joined(separator: ", ") + "\n").utf8))
+        }
         if !report.succeeded { throw ExitCode.failure }
     }
 }

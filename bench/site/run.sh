@@ -15,27 +15,29 @@ WORK=$(mktemp -d /tmp/lessons-site-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 python3 bench/site/gen.py "$WORK/Lessons" "$PAGES" "$FORMULAS"
 
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
 median() { python3 -c "import sys,statistics; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" "$@"; }
-build() { (cd "$WORK" && "$OLDPWD/$BIN" build --no-run --lessons Lessons --output Output >/dev/null 2>"$WORK/stderr") || { cat "$WORK/stderr"; exit 1; }; }
+# timed CMD...: runs CMD, appends "wall cpu" (seconds; cpu = user + sys of it and its children) to $WORK/t
+timed() { /usr/bin/time -f "%e %U %S" -o "$WORK/t1" "$@" >/dev/null 2>"$WORK/stderr" || { cat "$WORK/stderr"; exit 1; }
+          awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$WORK/t1"; }
+build() { (cd "$WORK" && timed "$OLDPWD/$BIN" build --no-run --lessons Lessons --output Output); }
 
-cold=(); warm=(); edit=(); peer=()
+declare -a cold_w cold_c warm_w warm_c edit_w edit_c peer_w peer_c
 for r in $(seq "$RUNS"); do
   rm -rf "$WORK/.lessons-cache" "$WORK/Output"
-  t0=$(now); build; t1=$(now); cold+=("$(elapsed "$t0" "$t1")")
-  t0=$(now); build; t1=$(now); warm+=("$(elapsed "$t0" "$t1")")
-  # edit prose and one formula on one page: only that formula goes to node
-  echo "Edited prose in run $r with \$x_{$r} + y$." >> "$WORK/Lessons/07-synthetic.md"
-  t0=$(now); build; t1=$(now); edit+=("$(elapsed "$t0" "$t1")")
-  out=$(NODE_PATH=/usr/share/nodejs node bench/site/katex-peer.js "$WORK/Lessons")
-  formulas=${out% *}; peer+=("${out#* }")
+  read -r w c < <(build); cold_w+=("$w"); cold_c+=("$c")
+  read -r w c < <(build); warm_w+=("$w"); warm_c+=("$c")
+  # edit prose and one formula on one page: only that page is rendered, one formula goes to node
+  echo "Edited prose in run $r with \$x_{$r} + y\$." >> "$WORK/Lessons/07-synthetic.md"
+  read -r w c < <(build); edit_w+=("$w"); edit_c+=("$c")
+  read -r w c < <(NODE_PATH=/usr/share/nodejs timed node bench/site/katex-peer.js "$WORK/Lessons"); peer_w+=("$w"); peer_c+=("$c")
 done
+formulas=$(NODE_PATH=/usr/share/nodejs node bench/site/katex-peer.js "$WORK/Lessons" | cut -d' ' -f1)
 pagesBuilt=$(ls "$WORK/Output"/*.html | wc -l)
 bytes=$(du -sb "$WORK/Output" | cut -f1)
-echo "site benchmark: $PAGES pages, $formulas formulas, $RUNS runs (median seconds), output $((bytes / 1024)) KiB in $pagesBuilt html files"
-echo "  cold build (no cache)          $(median "${cold[@]}")   bar < 2.0    runs: ${cold[*]}"
-echo "  no-change rebuild              $(median "${warm[@]}")   bar < 0.2    runs: ${warm[*]}"
-echo "  rebuild after a one-page edit  $(median "${edit[@]}")                runs: ${edit[*]}"
-echo "  peer: KaTeX alone, one node    $(median "${peer[@]}")   (same formulas, renderToString loop only)"
-python3 -c "print(f'  cold build / KaTeX alone = {$(median "${cold[@]}") / $(median "${peer[@]}"):.2f}x')"
+echo "site benchmark: $PAGES pages, $formulas formulas, $RUNS runs, output $((bytes / 1024)) KiB in $pagesBuilt html files; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "median seconds         wall    cpu    (bar on wall)   wall of each run"
+printf "  cold build           %s  %s   < 2.0          %s\n" "$(median "${cold_w[@]}")" "$(median "${cold_c[@]}")" "${cold_w[*]}"
+printf "  no-change rebuild    %s  %s   < 0.2          %s\n" "$(median "${warm_w[@]}")" "$(median "${warm_c[@]}")" "${warm_w[*]}"
+printf "  one-page edit        %s  %s                  %s\n" "$(median "${edit_w[@]}")" "$(median "${edit_c[@]}")" "${edit_w[*]}"
+printf "  peer: KaTeX alone    %s  %s   (one node process, same formulas)\n" "$(median "${peer_w[@]}")" "$(median "${peer_c[@]}")"
+python3 -c "print(f'  cold build / KaTeX alone: wall {$(median "${cold_w[@]}") / $(median "${peer_w[@]}"):.2f}x, cpu {$(median "${cold_c[@]}") / $(median "${peer_c[@]}"):.2f}x')"

@@ -12,11 +12,13 @@ function escapeHTML(s) {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function renderAll(items) {
+// Renders items and hands the frames to `emit` in chunks of about 1 MB, so finished HTML is
+// not all kept alive at once (holding 30 MB of strings makes V8's collector work much harder).
+function renderAll(items, emit) {
   const katex = require('katex');
   const hljs = require('highlight.js');
   hljs.configure({ hideUpgradeWarningAcceptNoSupportOrSecurityUpdates: true });
-  const frames = [];
+  let chunk = [], size = 0;
   for (const it of items) {
     let kind = 'H', out;
     try {
@@ -29,20 +31,28 @@ function renderAll(items) {
       kind = 'E';
       out = String(e && e.message ? e.message : e);
     }
-    frames.push(kind + Buffer.byteLength(out, 'utf8') + '\n' + out);
+    const frame = kind + Buffer.byteLength(out, 'utf8') + '\n' + out;
+    chunk.push(frame);
+    size += frame.length;
+    if (size > 1 << 20) { emit(chunk.join('')); chunk = []; size = 0; }
   }
-  return frames.join('');
+  if (chunk.length) emit(chunk.join(''));
 }
 
 if (!isMainThread) {
-  parentPort.postMessage(renderAll(workerData));
+  const parts = [];
+  renderAll(workerData, (text) => parts.push(Buffer.from(text, 'utf8')));
+  const all = Buffer.concat(parts);
+  parentPort.postMessage(all, [all.buffer]);
 } else {
   const items = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const cores = Math.max(1, Math.min(os.cpus().length, Number(process.env.LESSONS_RENDER_THREADS || 8)));
   // below a few hundred items a worker's start-up (loading KaTeX again) costs more than it saves
   const threads = items.length >= 400 ? cores : 1;
+  const fd = fs.openSync(process.argv[3], 'w');
   if (threads === 1) {
-    fs.writeFileSync(process.argv[3], renderAll(items));
+    renderAll(items, (text) => fs.writeSync(fd, text));
+    fs.closeSync(fd);
   } else {
     const size = Math.ceil(items.length / threads);
     const parts = [];
@@ -55,7 +65,7 @@ if (!isMainThread) {
       }));
     }
     Promise.all(parts).then(
-      (texts) => fs.writeFileSync(process.argv[3], texts.join('')),
+      (buffers) => { for (const b of buffers) fs.writeSync(fd, Buffer.from(b.buffer, b.byteOffset, b.byteLength)); fs.closeSync(fd); },
       (err) => { console.error(err); process.exit(1); });
   }
 }

@@ -11,6 +11,8 @@ public struct BuildReport: Sendable {
     public var pagesReused = 0                  // pages whose inputs had not changed since the last build
     public var failingCells = 0
     public var outputDirectory = ""
+    /// Seconds per stage, in order (print them with LESSONS_TIMINGS=1).
+    public var phases: [(String, Double)] = []
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
@@ -110,7 +112,10 @@ public final class SiteBuilder {
             throw RenderError(description: "\(Self.displayPath(lessonsDirectory)): no such lessons folder")
         }
         let theme = try Theme(overrideDirectory: themeDirectory)
+        var mark = Date()
+        func phase(_ name: String) { report.phases.append((name, Date().timeIntervalSince(mark))); mark = Date() }
         let lessons = try loadLessons()
+        phase("parse")
         report.lessonsFound = lessons.count
         guard !lessons.isEmpty else { throw RenderError(description: "no lessons (*.md) in \(Self.displayPath(lessonsDirectory))") }
         let indexLesson = try lessonFiles().index.map(parse)
@@ -136,6 +141,7 @@ public final class SiteBuilder {
             }
         }
         queue.waitUntilAllOperationsAreFinished()
+        phase("execute")
         let results = resultsBox.value, execDiagnostics = diagnosticsBox.value
 
         // Pages whose inputs match the previous build's manifest are reused as they are;
@@ -145,7 +151,13 @@ public final class SiteBuilder {
         let generator = "lessons \(LessonKitInfo.version)"
         let site = SiteContext(theme: theme, katexVersion: service.katexVersion, highlightVersion: service.highlightVersion,
                                siteTitle: indexLesson?.frontMatter.title ?? "Lessons")
-        let sameToolchain = previous.map {
+        // Reuse also needs the same build of this tool: the manifest's hashes must not depend on
+        // the machine, so the tool's local identity (size and time of the executable) is kept
+        // in the cache folder instead.
+        let identityFile = cacheDirectory?.appendingPathComponent("tool-identity")
+        let identity = Self.toolIdentity()
+        let sameTool = identityFile.flatMap { try? String(contentsOf: $0, encoding: .utf8) } == identity
+        let sameToolchain = sameTool && previous.map {
             $0.generator == generator && $0.katex == service.katexVersion && $0.highlight == service.highlightVersion
                 && $0.themeSHA256 == theme.hash
         } ?? false
@@ -166,6 +178,7 @@ public final class SiteBuilder {
             let renderers = indices.map { PageRenderer(lesson: lessons[$0], results: results[$0]) } + extra
             guard !renderers.isEmpty else { return [] }
             let outcomes = try service.render(renderers.flatMap(\.requests))
+            phase("katex+highlight")
             let outs = renderers.map { $0.render(outcomes) }
             for (k, i) in indices.enumerated() { rendered[i] = outs[k] }
             return Array(outs[indices.count...])
@@ -226,6 +239,7 @@ public final class SiteBuilder {
         report.pagesReused = written.count - written.filter { rendered[$0] != nil }.count
 
         // Write everything into a fresh folder beside Output/, then swap it in.
+        phase("render pages")
         let writer = try SiteWriter(outputDirectory: outputDirectory)
         do {
             var manifestPages: [Manifest.Page] = []
@@ -269,10 +283,24 @@ public final class SiteBuilder {
             writer.abandon()
             throw error
         }
+        phase("write site")
         service.saveCache()
+        phase("save cache")
+        if let identityFile {
+            try? FileManager.default.createDirectory(at: identityFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? identity.write(to: identityFile, atomically: true, encoding: .utf8)
+        }
         report.pagesWritten = written.count
         report.seconds = Date().timeIntervalSince(start)
         return report
+    }
+
+    static func toolIdentity() -> String {
+        let path = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        let attrs = try? FileManager.default.attributesOfItem(atPath: path)
+        let size = (attrs?[.size] as? NSNumber)?.intValue ?? 0
+        let time = (attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(LessonKitInfo.version) \(path) \(size) \(time)"
     }
 
     static func resultsHash(_ results: [Int: CellResult]) -> String {
