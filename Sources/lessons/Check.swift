@@ -237,7 +237,9 @@ enum JUnitReport {
                 let ds = r?.diagnostics.filter { $0.severity == .error } ?? []
                 ds.forEach { claimed.insert($0.description) }
                 cases += "    <testcase classname=\"\(esc(lesson.file))\" name=\"cell at line \(cell.fenceLine)\">"
-                if let r, r.status != .ok {
+                if let r, r.status == .notRun {
+                    cases += "<skipped message=\"not run: the lesson stopped or did not compile before this cell\"/>"
+                } else if let r, r.status != .ok {
                     failures += 1
                     let text = ds.map(\.description).joined(separator: "\n")
                     cases += "\n      <failure type=\"\(r.status.rawValue)\" message=\"\(esc(ds.first?.message ?? r.status.rawValue))\">\(esc(text))</failure>\n    "

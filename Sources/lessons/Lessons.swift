@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LessonKit
 
 @main
@@ -9,4 +10,18 @@ struct Lessons: ParsableCommand {
         version: LessonKitInfo.version,
         subcommands: [Build.self, Check.self, Serve.self]
     )
+
+    /// Usage errors exit with status 2 (documented for `lessons check`), not ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -21,6 +21,7 @@ struct Serve: ParsableCommand {
     var poll: Double = 0.5
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // a long-running command: show each line as it comes
         let executor = try cells.executor(lessonsDirectory: site.lessonsURL)
         let builder = SiteBuilder(lessonsDirectory: site.lessonsURL, outputDirectory: site.outputURL, executor: executor, jobs: site.jobs)
         let state = ServeState()

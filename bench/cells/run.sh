@@ -12,6 +12,7 @@ if [ -z "$BIN" ]; then
   (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" >/dev/null)
   BIN="$SCRATCH/release/lessons"
 fi
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 [ -x "$BIN" ] || { echo "no lessons binary at $BIN" >&2; exit 2; }
 
 WORK="$(mktemp -d /tmp/lessons-bench-cells.XXXXXX)"

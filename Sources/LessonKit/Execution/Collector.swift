@@ -200,7 +200,7 @@ enum Collector {
         switch end {
         case .signaled(let s): return "terminated by signal \(s)"
         case .exited(let c): return "exited with status \(c)"
-        case .finished: return "stopped"
+        case .finished: return "the program exited in this cell before the lesson finished"
         case .lessonTimedOut: return "lesson time limit exceeded"
         }
     }

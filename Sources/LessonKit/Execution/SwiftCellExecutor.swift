@@ -1,5 +1,14 @@
 // The cell runner: one Swift program per lesson, compiled against the package's dynamic
 // libraries, run with time and output limits, results cached by content.
+//
+//   cells ─▶ ProgramGenerator (main.swift, #sourceLocation per cell)
+//         ─▶ swiftc -O -gline-tables-only (-I Modules, -lLessonRuntime -lVAE, rpath)
+//         ─▶ run in the project root with LESSONS_RUN_DIR, SWIFT_BACKTRACE=...json
+//         ─▶ Collector (cell-N.out/.err + events.jsonl + crash JSON) ─▶ [Int: CellResult]
+//   compile-fail cells: ProgramGenerator.compileFailProbe + swiftc -typecheck, one per cell.
+//   ResultCache: .lessons-cache/results/<key>.json, key = cells' code and run options, lesson
+//   path, build identity (libraries, modules, swiftc --version), limits; data files declared
+//   with recordInput are checked on load.
 
 import Foundation
 #if canImport(Glibc)
@@ -218,9 +227,9 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
 
     func compileArguments(source: URL, output: URL?, typecheckOnly: Bool) -> [String] {
         var a: [String] = typecheckOnly ? ["-typecheck"] : ["-O", "-gline-tables-only"]
-        a += ["-module-name", "LessonProgram", "-diagnostic-style", "llvm",
-              "-I", products.moduleDirectory.path,
-              "-module-cache-path", options.cacheDirectory.appendingPathComponent("module-cache").path]
+        // The compiler's default module cache (shared across projects and builds): a private
+        // one would rebuild the Glibc/Foundation clang modules, ~3 s, on every cold build.
+        a += ["-module-name", "LessonProgram", "-diagnostic-style", "llvm", "-I", products.moduleDirectory.path]
         for m in products.moduleMaps { a += ["-Xcc", "-fmodule-map-file=\(m.path)"] }
         if !typecheckOnly, let o = output {
             a += ["-L", products.libraryDirectory.path]
