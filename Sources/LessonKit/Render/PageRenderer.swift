@@ -115,6 +115,9 @@ public struct PageRenderer {
                 html += "<div class=\"cell-outputs\">\n\(outs)</div>\n"
             }
         }
+        if status == .notRun, diags.isEmpty {
+            html += "<p class=\"cell-note\">This cell was not run.</p>\n"
+        }
         if failed || !diags.isEmpty {
             let label = Self.statusText[status ?? .ok] ?? "problem"
             html += "<div class=\"cell-diagnostics\" role=\"alert\"><p class=\"cell-status\">Cell \(cell.index + 1): \(HTML.escape(label))</p>\n"

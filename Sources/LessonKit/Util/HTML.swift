@@ -18,9 +18,23 @@ enum HTML {
     }
 }
 
-/// Files shipped in LessonKit's `Resources/` folder.
+/// Files shipped in LessonKit's `Resources/` folder (theme, node script). Looked up without
+/// `Bundle.module`, which stops the program when its bundle is missing: beside the executable
+/// (where SwiftPM puts it), then `$LESSONS_RESOURCES`, then the source tree this was built from.
 public enum Resources {
-    public static var directory: URL? { Bundle.module.url(forResource: "Resources", withExtension: nil) }
+    public static let directory: URL? = {
+        let fm = FileManager.default
+        var candidates: [URL] = []
+        if let env = ProcessInfo.processInfo.environment["LESSONS_RESOURCES"] { candidates.append(URL(fileURLWithPath: env)) }
+        let exeDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for base in [Bundle.main.bundleURL, exeDir] {
+            candidates.append(base.appendingPathComponent("lessons_LessonKit.resources/Resources"))
+        }
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Resources"))
+        return candidates.first { fm.fileExists(atPath: $0.appendingPathComponent("render.js").path) }
+    }()
+
     public static func url(_ relative: String) -> URL? {
         guard let dir = directory else { return nil }
         let url = dir.appendingPathComponent(relative)
