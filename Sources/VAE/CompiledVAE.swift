@@ -275,15 +275,17 @@ extension VAE {
         }
         // Two cores: split each batch in halves, one worker per half, each a whole forward and
         // backward pass on single-threaded BLAS; the only synchronization is the Adam step that
-        // sums the two gradients. Free bits needs the whole batch's KL per dimension, so it (and
-        // VAE_SHARDS=1, or one BLAS thread) uses one worker with block-parallel products instead.
+        // sums the two gradients. Free bits needs the whole batch's KL per dimension, so it uses
+        // one worker with block-parallel products instead. See `trainingThreads()` for when we
+        // use one core only.
         let savedThreads = blasThreadCount
+        let threads = trainingThreads()
         let shardEnv = getenv("VAE_SHARDS").flatMap { Int(String(cString: $0)) }
-        let sharded = (shardEnv ?? (savedThreads >= 2 ? 2 : 1)) >= 2 && options.freeBits == 0 && batchSize >= 32
+        let sharded = (shardEnv ?? threads) >= 2 && options.freeBits == 0 && batchSize >= 32
         let engine = CompiledVAE(self, maxBatch: batchSize)
         let half = (batchSize + 1) / 2
         let follower = sharded ? CompiledVAE(sharing: engine, vae: self, maxBatch: half) : nil
-        if sharded { engine.gemm = ParallelGEMM(chunks: 1) }
+        if sharded || threads < 2 { engine.gemm = ParallelGEMM(chunks: 1) }
         if sharded || engine.gemm.enabled { openblasThreads(1) }  // our own threads are the parallelism
         defer { openblasThreads(savedThreads) }
         let results = UnsafeMutablePointer<(Double, Double)>.allocate(capacity: 2)
@@ -295,6 +297,7 @@ extension VAE {
         let xb = UnsafeMutablePointer<Float>.allocate(capacity: batchSize * D)
         defer { xb.deallocate() }
         var report = TrainingReport()
+        report.threads = sharded || engine.gemm.enabled ? 2 : 1
         let progress = Progress(options.showProgress)
         var globalStep = 0
         for epoch in 1...max(epochs, 1) where epochs > 0 {
@@ -362,4 +365,19 @@ extension VAE {
         if let bad = parameters.first(where: { !$0.isFinite }) { _ = bad; throw TrainingError.nonFinite(epoch: epochs, step: stepsPerEpoch, tensor: "a parameter") }
         return report
     }
+}
+
+/// Cores a training run uses: OpenBLAS's thread setting (`VAEEngine.setThreads`), capped at
+/// one when the machine is already oversubscribed (1-minute load average at least one above
+/// the core count, e.g. while a site build runs several lessons at once): there a second
+/// worker mostly waits for a core and the step gets slower, not faster (as OMP_DYNAMIC does
+/// for OpenMP). VAE_THREADS overrides both.
+func trainingThreads() -> Int {
+    if let e = getenv("VAE_THREADS"), let n = Int(String(cString: e)) { return max(1, n) }
+    let wanted = blasThreadCount
+    guard wanted >= 2 else { return 1 }
+    var load = [Double](repeating: 0, count: 1)
+    let cores = Double(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    if getloadavg(&load, 1) == 1, load[0] >= cores + 1 { return 1 }
+    return wanted
 }

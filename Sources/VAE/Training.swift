@@ -54,6 +54,8 @@ public struct EpochMetrics: Sendable, CustomStringConvertible {
 /// Per-epoch metrics of a training run.
 public struct TrainingReport: Sendable, CustomStringConvertible {
     public internal(set) var epochs: [EpochMetrics] = []
+    /// Cores the training step used (1 or 2; see `VAEEngine.setThreads`).
+    public internal(set) var threads = 1
     public var final: EpochMetrics? { epochs.last }
     /// Total training time in seconds.
     public var seconds: Double { epochs.reduce(0) { $0 + $1.seconds } }
@@ -112,11 +114,16 @@ func trainWithTape<G: RandomNumberGenerator>(
     }
     let params = named.map(\.1)
     var adam = Adam(parameters: params, learningRate: learningRate)
+    let savedThreads = blasThreadCount
+    let threads = trainingThreads()
+    openblasThreads(threads)
+    defer { openblasThreads(savedThreads) }
     let n = data.rows
     let stepsPerEpoch = (n + batchSize - 1) / batchSize
     let warmup = options.klWarmupEpochs * stepsPerEpoch
     var order = Array(0..<n)
     var report = TrainingReport()
+    report.threads = threads
     let progress = Progress(options.showProgress)
     var globalStep = 0
     for epoch in 1...max(epochs, 1) where epochs > 0 {
