@@ -136,6 +136,14 @@ final class SiteBuildTests: XCTestCase {
         XCTAssertEqual(third.pagesReused, 0, "02-math links to the renamed page, so it is rebuilt too")
         XCTAssertTrue(try read(out.appendingPathComponent("02-math.html")).contains("Basics, edited"))
 
+        // editing one page's prose re-renders it alone; the cache must still hold the formulas
+        // of the page that was reused, not only those of the re-rendered one
+        let math = lessons.appendingPathComponent("02-math.md")
+        try (try read(math) + "\nOne more paragraph.\n").write(to: math, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try build(out).pagesReused, 1)
+        try FileManager.default.removeItem(at: out)
+        XCTAssertEqual(try build(out).freshlyRendered, 0)
+
         let clean = dir.appendingPathComponent("Clean")
         try FileManager.default.removeItem(at: dir.appendingPathComponent(".lessons-cache"))
         _ = try build(clean)

@@ -34,7 +34,23 @@ public final class RenderService {
     private let nodePath: String
     private let script: URL
     private let cacheFile: URL?
-    private var cache: [String: RenderOutcome] = [:]
+    /// Entries read from the cache file stay bytes until used: decoding 30 MB of HTML to
+    /// Strings would cost more than a one-page rebuild needs.
+    private enum Entry { case ready(RenderOutcome), stored(ok: Bool, range: Range<Int>) }
+    private var cache: [String: Entry] = [:]
+    private var cacheBytes: [UInt8] = []
+
+    private func outcome(_ key: String) -> RenderOutcome? {
+        switch cache[key] {
+        case .ready(let o)?: return o
+        case .stored(let ok, let range)?:
+            let text = String(decoding: cacheBytes[range], as: UTF8.self)
+            let o: RenderOutcome = ok ? .html(text) : .error(text)
+            cache[key] = .ready(o)
+            return o
+        case nil: return nil
+        }
+    }
     private var used = Set<String>()
     private var dirty = false
     public private(set) var nodeLaunches = 0
@@ -79,11 +95,11 @@ public final class RenderService {
             }
             let key = r.cacheKey
             used.insert(key)
-            if let hit = cache[key] { results[r] = hit } else { missing.append(r) }
+            if let hit = outcome(key) { results[r] = hit } else { missing.append(r) }
         }
         if !missing.isEmpty {
             let outcomes = try runNode(missing)
-            for (r, o) in zip(missing, outcomes) { results[r] = o; cache[r.cacheKey] = o }
+            for (r, o) in zip(missing, outcomes) { results[r] = o; cache[r.cacheKey] = .ready(o) }
             rendered += missing.count
             dirty = true
         }
@@ -154,7 +170,8 @@ public final class RenderService {
 
     private func loadCache() {
         guard let file = cacheFile, let data = try? Data(contentsOf: file) else { return }
-        let b = [UInt8](data)
+        cacheBytes = [UInt8](data)
+        let b = cacheBytes
         let head = Array(header.utf8)
         guard b.count >= head.count, Array(b[0..<head.count]) == head else { return }
         var i = head.count
@@ -171,24 +188,32 @@ public final class RenderService {
             i += 3
             guard i + kl + vl <= b.count else { return }
             let key = String(decoding: b[i..<(i + kl)], as: UTF8.self)
-            let value = String(decoding: b[(i + kl)..<(i + kl + vl)], as: UTF8.self)
-            cache[key] = ok ? .html(value) : .error(value)
+            cache[key] = .stored(ok: ok, range: (i + kl)..<(i + kl + vl))
             i += kl + vl
         }
     }
 
-    /// Writes the cache back, keeping only entries this build used (so it does not grow forever).
-    public func saveCache() {
+    /// Writes the cache back. With `collectGarbage` (every page was rendered this build) only
+    /// the entries this build used are kept, so the cache does not grow forever; otherwise the
+    /// entries of pages that were reused unrendered must stay.
+    public func saveCache(collectGarbage: Bool) {
         guard let file = cacheFile, cacheLoaded else { return }
-        let stale = cache.keys.contains { !used.contains($0) }
+        let stale = collectGarbage && cache.keys.contains { !used.contains($0) }
         guard dirty || stale else { return }
+        if !collectGarbage { used.formUnion(cache.keys) }
         var out: [UInt8] = Array(header.utf8)
         for key in used.sorted() {
-            guard let o = cache[key] else { continue }
-            let (tag, value): (String, String)
-            switch o { case .html(let h): (tag, value) = ("H", h); case .error(let e): (tag, value) = ("E", e) }
-            out += Array("\(key.utf8.count) \(value.utf8.count) \(tag)\n".utf8)
-            out += Array(key.utf8); out += Array(value.utf8)
+            switch cache[key] {
+            case .ready(let o)?:
+                let (tag, value): (String, String)
+                switch o { case .html(let h): (tag, value) = ("H", h); case .error(let e): (tag, value) = ("E", e) }
+                out += Array("\(key.utf8.count) \(value.utf8.count) \(tag)\n".utf8)
+                out += Array(key.utf8); out += Array(value.utf8)
+            case .stored(let ok, let range)?:
+                out += Array("\(key.utf8.count) \(range.count) \(ok ? "H" : "E")\n".utf8)
+                out += Array(key.utf8); out += cacheBytes[range]
+            case nil: continue
+            }
         }
         try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         // write beside it and rename: a crash never leaves a torn cache (and no fsync cost)

@@ -284,7 +284,7 @@ public final class SiteBuilder {
             throw error
         }
         phase("write site")
-        service.saveCache()
+        service.saveCache(collectGarbage: report.pagesReused == 0 && !reuseIndex)
         phase("save cache")
         if let identityFile {
             try? FileManager.default.createDirectory(at: identityFile.deletingLastPathComponent(), withIntermediateDirectories: true)
