@@ -27,10 +27,10 @@ public struct BuildProducts: Sendable {
     public static func locate(explicit: URL? = nil) throws -> BuildProducts {
         var candidates: [URL] = []
         if let e = explicit { candidates.append(e) }
-        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
-            candidates.append(URL(fileURLWithPath: env))
-        }
         if explicit == nil {
+            if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
+                candidates.append(URL(fileURLWithPath: env))
+            }
             let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             if let main = Bundle.main.executableURL { candidates.append(main.resolvingSymlinksInPath().deletingLastPathComponent()) }
             candidates.append(exe.deletingLastPathComponent())
