@@ -2,27 +2,33 @@ import Foundation
 import XCTest
 @testable import LessonKit
 
-/// The built LessonRuntime/VAE libraries the lesson programs link against: the ones beside the
-/// test bundle (`swift test` builds every product), else $LESSONS_PRODUCTS_DIR, else built
-/// once into `.build-lessonkit-tests/` (slow, first time only).
+/// The built LessonRuntime/VAE libraries the lesson programs link against, and the `lessons`
+/// executable. `swift test` does not relink dynamic-library products (the ones beside the
+/// test bundle may be stale or missing), so they are built here, once per test run, into
+/// `.build-lessonkit-tests/` (a no-op when up to date; the first time takes a few minutes).
+/// $LESSONS_PRODUCTS_DIR points the tests at other builds instead.
 enum RuntimeProducts {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static let directory: Result<URL, Error> = Result {
-        var candidates: [URL] = []
-        if let env = ProcessInfo.processInfo.environment[BuildProducts.environmentVariable] { candidates.append(URL(fileURLWithPath: env)) }
-        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        for c in candidates where (try? BuildProducts(directory: c)) != nil { return c }
+        if let env = ProcessInfo.processInfo.environment[BuildProducts.environmentVariable], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
         let scratch = packageRoot.appendingPathComponent(".build-lessonkit-tests")
-        for product in ["LessonRuntime", "VAE"] {
+        for product in ["LessonRuntime", "VAE", "lessons"] {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["swift", "build", "--package-path", packageRoot.path, "--scratch-path", scratch.path, "--product", product]
-            p.standardOutput = FileHandle.nullDevice
-            try p.run(); p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw ExecutionSetupError("could not build the \(product) product for the tests") }
+            let log = Pipe()
+            p.standardOutput = log
+            p.standardError = log
+            try p.run()
+            let output = log.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else {
+                throw ExecutionSetupError("could not build the \(product) product for the tests:\n" + String(decoding: output, as: UTF8.self).suffix(2000))
+            }
         }
         return scratch.appendingPathComponent("debug")
     }
