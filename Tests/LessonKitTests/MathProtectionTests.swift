@@ -65,6 +65,13 @@ final class MathProtectionTests: XCTestCase {
         XCTAssertEqual(l.cells.map(\.code), ["cost = $x$ and $$y$$", "$z$"])
     }
 
+    func testDollarInIndentedCodeIsPutBack() {
+        let l = parse("Text $a$.\n\n    cost = $x_1 * y$ here\n    and $$z$$\n\nAfter $b$.\n")
+        XCTAssertEqual(l.cells.map(\.code), ["cost = $x_1 * y$ here\nand $$z$$"])
+        XCTAssertEqual(l.math.filter { !$0.inCode }.map(\.tex), ["a", "b"])
+        XCTAssertEqual(PageRenderer(lesson: l, results: [:]).requests.count, 3, "a, b and the code block")
+    }
+
     func testInlineMathDoesNotCrossBlankLine() {
         let l = parse("A $ lone dollar.\n\nAnother$ here.\n")
         XCTAssertTrue(l.math.isEmpty)

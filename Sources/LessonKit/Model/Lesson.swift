@@ -19,6 +19,9 @@ public struct MathSpan: Codable, Hashable, Sendable {
     public var display: Bool
     public var line: Int
     public var column: Int
+    /// Set when cmark put the formula's text inside an indented code block: it is shown as
+    /// written there, not rendered.
+    public var inCode = false
     public init(tex: String, display: Bool, line: Int, column: Int) {
         self.tex = tex; self.display = display; self.line = line; self.column = column
     }

@@ -46,7 +46,9 @@ public enum LessonParser {
                     diagnostics += diags
                     blocks.append(.cell(Cell(index: cellIndex, language: language, options: opts, code: code, fenceLine: line)))
                 } else {
-                    // an indented code block: shown, never run
+                    // an indented code block: shown, never run; the math protector could not tell
+                    // it from prose, so any formula it cut out is put back as written
+                    code = restoreSource(code, &protected.math)
                     var cell = Cell(index: cellIndex, language: "", options: CellOptions(), code: code, fenceLine: line)
                     cell.codeLine = line
                     blocks.append(.cell(cell))
@@ -78,6 +80,25 @@ public enum LessonParser {
         }
         return Lesson(file: file, slug: slug, frontMatter: split.frontMatter, blocks: blocks, math: protected.math,
                       images: images, diagnostics: diagnostics, source: source)
+    }
+
+    /// Replaces math placeholders with the formulas' source (`$...$`, `$$...$$`) and marks them as code.
+    static func restoreSource(_ text: String, _ math: inout [MathSpan]) -> String {
+        guard text.contains(MathPlaceholder.open) else { return text }
+        var out = "", number = "", inToken = false
+        for ch in text {
+            if ch == MathPlaceholder.open { inToken = true; number = "" }
+            else if inToken && ch == MathPlaceholder.close {
+                inToken = false
+                if let n = Int(number), n < math.count {
+                    math[n].inCode = true
+                    let d = math[n].display ? "$$" : "$"
+                    out += d + math[n].tex + d
+                }
+            } else if inToken { number.append(ch) }
+            else { out.append(ch) }
+        }
+        return out
     }
 
     /// Lines split on the UTF-8 bytes (splitting a String by Character is far slower).

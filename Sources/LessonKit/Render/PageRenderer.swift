@@ -10,9 +10,9 @@ public struct PageRenderer {
 
     /// Everything this page needs from the node process.
     public var requests: [RenderRequest] {
-        var r = lesson.math.map { RenderRequest($0.display ? .displayMath : .inlineMath, $0.tex) }
+        var r = lesson.math.filter { !$0.inCode }.map { RenderRequest($0.display ? .displayMath : .inlineMath, $0.tex) }
         for cell in lesson.cells {
-            r.append(RenderRequest(.code(language: cell.language), cell.code))
+            if !cell.options.hide { r.append(RenderRequest(.code(language: cell.language), cell.code)) }
             for case .math(let tex) in results[cell.index]?.outputs ?? [] { r.append(RenderRequest(.displayMath, tex)) }
         }
         return r
@@ -35,6 +35,7 @@ public struct PageRenderer {
         // each formula's HTML, by placeholder number
         func html(_ span: MathSpan) -> String {
             let req = RenderRequest(span.display ? .displayMath : .inlineMath, span.tex)
+            if span.inCode { return "" }
             switch outcomes[req] {
             case .html(let h)?: return h
             case .error(let e)?:
