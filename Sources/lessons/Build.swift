@@ -12,7 +12,7 @@ struct Build: ParsableCommand {
     @OptionGroup var cells: CellRunOptions
 
     func run() throws {
-        let executor = try cells.executor(lessonsDirectory: site.lessonsURL)  // exit 2 if the runtime is not built
+        let executor = try cells.executor(lessonsDirectory: site.lessonsURL, jobs: site.jobs)  // exit 2 if the runtime is not built
         let report: BuildReport
         do {
             report = try site.builder(executor: executor).build()

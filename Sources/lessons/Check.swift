@@ -11,10 +11,10 @@ struct CellRunOptions: ParsableArguments {
     var noRun = false
 
     @Option(name: .long, help: "Default time limit of a cell, in seconds (a cell's timeout=SECONDS overrides it).")
-    var cellTimeout: Double = 60
+    var cellTimeout: Double = 180
 
     @Option(name: .long, help: "Time limit of a whole lesson (compile and run), in seconds.")
-    var lessonTimeout: Double = 600
+    var lessonTimeout: Double = 900
 
     @Option(name: .long, help: "Kilobytes of printed text kept per cell; more is cut with a notice.")
     var maxOutput: Int = 256
@@ -29,11 +29,12 @@ struct CellRunOptions: ParsableArguments {
 
     /// The executor for lessons in `lessonsDirectory`; its cache sits beside it in `.lessons-cache/`.
     /// A missing runtime build is a setup error: printed, then exit status 2.
-    func executor(lessonsDirectory: URL) throws -> CellExecutor {
+    func executor(lessonsDirectory: URL, jobs: Int) throws -> CellExecutor {
         if noRun { return NoExecution() }
         let root = lessonsDirectory.standardizedFileURL.deletingLastPathComponent()
         var o = SwiftCellExecutor.Options(root: root)
         o.useCache = !noCache
+        o.jobs = jobs
         o.cellTimeout = cellTimeout
         o.lessonTimeout = lessonTimeout
         o.outputLimit = maxOutput * 1024
@@ -81,7 +82,7 @@ struct Check: ParsableCommand {
     var noStaleCheck = false
 
     func run() throws {
-        let recorder = RecordingExecutor(try cells.executor(lessonsDirectory: site.lessonsURL))
+        let recorder = RecordingExecutor(try cells.executor(lessonsDirectory: site.lessonsURL, jobs: site.jobs))
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lessons-check-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let builder = SiteBuilder(lessonsDirectory: site.lessonsURL, outputDirectory: scratch.appendingPathComponent("Output"),

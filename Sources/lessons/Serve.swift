@@ -22,7 +22,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)  // a long-running command: show each line as it comes
-        let executor = try cells.executor(lessonsDirectory: site.lessonsURL)
+        let executor = try cells.executor(lessonsDirectory: site.lessonsURL, jobs: site.jobs)
         let builder = SiteBuilder(lessonsDirectory: site.lessonsURL, outputDirectory: site.outputURL, executor: executor, jobs: site.jobs)
         let state = ServeState()
         rebuild(builder, state)

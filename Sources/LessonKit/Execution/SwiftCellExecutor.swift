@@ -22,10 +22,10 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         /// Where results, build fingerprints, trained models and scratch work go.
         public var cacheDirectory: URL
         public var useCache = true
-        /// Lessons compiled and run at once (`--jobs`).
+        /// Lessons compiled and run at once (`--jobs`; also sets each program's OpenBLAS threads).
         public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        public var cellTimeout: Double = 60
-        public var lessonTimeout: Double = 600
+        public var cellTimeout: Double = 180  // generous: a cell may train a model on a busy CI machine
+        public var lessonTimeout: Double = 900
         /// Bytes of printed text kept per cell; more is cut with a visible notice.
         public var outputLimit = 256 * 1024
         /// Build products directory (`.build/release`); nil: $LESSONS_PRODUCTS_DIR or beside the executable.
@@ -247,6 +247,11 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         env["LESSONS_FILE_SIZE_LIMIT"] = String(max(512 << 20, options.outputLimit * 8))
         env["LESSONS_MODEL_CACHE"] = options.cacheDirectory.appendingPathComponent("models").appendingPathComponent(String(buildID.prefix(16))).path
         env["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,format=json,threads=crashed,output-to=\(crashDir.path)"
+        // Lessons running side by side each get their share of the cores for OpenBLAS; two
+        // full-width thread pools on the same cores slow both down a lot.
+        if env["OPENBLAS_NUM_THREADS"] == nil {
+            env["OPENBLAS_NUM_THREADS"] = String(max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, options.jobs)))
+        }
         return env
     }
 
