@@ -253,6 +253,8 @@ enum Collector {
     }
 
     /// Text and rich outputs in the order the cell produced them (rich events carry the stdout offset).
+    static let richLimit = 16 << 20
+
     static func interleave(text: String, events: [RunEvent]) -> [CellOutput] {
         var out: [CellOutput] = []
         let bytes = Array(text.utf8)
@@ -262,8 +264,16 @@ enum Collector {
             if end > pos { out.append(.text(String(decoding: bytes[pos..<end], as: UTF8.self))) }
             pos = end
         }
+        var richBytes = 0
         for e in events where e.kind == "html" || e.kind == "math" {
             flush(to: e.offset)
+            richBytes += e.value.utf8.count
+            // Figures are big but bounded; a cell showing thousands of them would make a page
+            // no browser opens. Keep the first ones and say so.
+            if richBytes > richLimit {
+                out.append(.text("[more figures or tables not shown: over \(byteCount(richLimit)) of them in this cell]"))
+                break
+            }
             out.append(e.kind == "html" ? .html(e.value) : .math(e.value))
         }
         flush(to: bytes.count)

@@ -38,7 +38,8 @@ public final class ConsoleProgress: ExecutionProgress, @unchecked Sendable {
             let fail = failed > 0 ? ", \(failed) failing" : ""
             if tty {
                 if !cached || failed > 0 { write("\r\u{1B}[K\(file): \(what)\(fail)\n") }
-                redraw()
+                // Nothing left running: clear the status line so later output starts clean.
+                if running.isEmpty { write("\r\u{1B}[K") } else { redraw() }
             } else if !(cached && quiet) {
                 write("\(file): \(what)\(fail)\n")
             }
