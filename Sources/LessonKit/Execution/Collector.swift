@@ -120,7 +120,7 @@ enum Collector {
                 if let t = mine.first(where: { ["trapped", "exited", "notrap"].contains($0.kind) }) {
                     if t.kind == "trapped" {
                         let crash = crashes.first { $0.pid != Int(mainPID) }
-                        let msg = fatalErrorMessage(errText) ?? crash?.message ?? "trapped (signal \((t.raw["sig"] as? NSNumber)?.intValue ?? 0))"
+                        let msg = fatalErrorMessage(rawErr) ?? crash?.message ?? "trapped (signal \((t.raw["sig"] as? NSNumber)?.intValue ?? 0))"
                         let (_, where_) = trapLocation(cell: cell, crash: crash, rawStderr: rawErr)
                         if !errText.isEmpty { r.outputs.append(.text(errText)) }
                         r.outputs.append(.text("trap: \(msg)\(where_)"))
@@ -165,10 +165,11 @@ enum Collector {
         r.status = .trapped
         let crash = crashes.first { $0.pid == Int(mainPID) } ?? crashes.first { $0.line.map { lineIn(cell, $0) } ?? false }
         let (loc, where_) = trapLocation(cell: cell, crash: crash, rawStderr: rawErr)
-        let message = fatalErrorMessage(errText) ?? crash?.message ?? describe(end)
+        let message = fatalErrorMessage(rawErr) ?? crash?.message ?? describe(end)
+        // The message goes in the diagnostic, which the page shows in the cell's error box.
+        _ = where_
         r.diagnostics.append(Diagnostic(file: file, line: loc.line, column: loc.column, message: "trap: \(message)"))
         if !errText.isEmpty { r.outputs.append(.text(errText)) }
-        r.outputs.append(.text("trap: \(message)\(where_)"))
     }
 
     /// Where a cell trapped: `fatalError`/`precondition` print `Module/file.md:LINE: Fatal error`
@@ -215,14 +216,15 @@ enum Collector {
         return nil
     }
 
-    /// Drops the backtracer's banner; keeps what the cell wrote to stderr. Location prefixes of
-    /// fatal errors are removed since the diagnostic carries the (rebased) location.
+    /// Drops the backtracer's banner and the runtime's trap message (reported as the trap, with
+    /// its rebased location); keeps what the cell itself wrote to stderr.
     static func cleanStderr(_ s: String) -> String {
         let kept = s.split(separator: "\n", omittingEmptySubsequences: false).filter {
             !($0.hasPrefix("*** Signal") || $0.hasPrefix("*** Program crashed") || $0.contains("Backtracing from"))
-        }.map { line -> Substring in
-            if let r = line.range(of: ": Fatal error: ") { return "Fatal error: " + line[r.upperBound...] }
-            return line
+        }.filter { line in
+            // Trap messages are reported as the trap itself; not again as printed text.
+            !(line.contains("Fatal error: ") || line.contains("Precondition failed: ") || line.contains("Assertion failed: ")
+              || line.hasPrefix("swift-runtime: "))
         }
         return kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }

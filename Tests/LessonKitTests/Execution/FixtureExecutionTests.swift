@@ -59,6 +59,7 @@ final class FixtureExecutionTests: XCTestCase {
         XCTAssertEqual(r[0]?.text, "before\n")
         XCTAssertEqual(r[1]?.status, .trapped)
         XCTAssertEqual(errors(r[1]), ["Lessons/trap-fatal.md:9:1: error: trap: Fatal error: x must not be positive, got 3"])
+        XCTAssertEqual(r[1]?.outputs, [], "the trap message is the diagnostic, not printed text as well")
         XCTAssertEqual(r[2]?.status, .notRun)
     }
 
