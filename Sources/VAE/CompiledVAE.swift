@@ -286,7 +286,7 @@ extension VAE {
         let half = (batchSize + 1) / 2
         let follower = sharded ? CompiledVAE(sharing: engine, vae: self, maxBatch: half) : nil
         if sharded || threads < 2 { engine.gemm = ParallelGEMM(chunks: 1) }
-        if sharded || engine.gemm.enabled { openblasThreads(1) }  // our own threads are the parallelism
+        openblasThreads(1)  // our own threads (workers or product blocks) are the parallelism
         defer { openblasThreads(savedThreads) }
         let results = UnsafeMutablePointer<(Double, Double)>.allocate(capacity: 2)
         defer { results.deallocate() }

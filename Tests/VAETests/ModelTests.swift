@@ -131,6 +131,24 @@ final class LinearGaussianTests: XCTestCase {
         XCTAssertEqual(b1000, truth, accuracy: 0.03)
     }
 
+    func testLogLikelihoodOnALatentGridAndGeneration() {
+        var rng = SeededGenerator(seed: 13)
+        let vae = VAE(inputSize: 6, hiddenSize: 5, latentSize: 2, using: &rng)
+        let x = Tensor.randomUniform([1, 6], using: &rng)
+        let grid = Tensor(rows: (0..<9).map { i -> [Float] in [Float(i % 3) - 1, Float(i / 3) - 1] })
+        let lp = vae.logLikelihood(x, given: grid)
+        XCTAssertEqual(lp.shape, [9])
+        // Same as pairing x with each z by hand.
+        let one = vae.logLikelihood(x, given: grid.rows(4..<5)).item
+        XCTAssertEqual(lp.scalars[4], one, accuracy: 1e-5)
+        let joint = vae.logJoint(x, grid)
+        // At z = 0, log N(0; 0, I) = −log 2π in 2-D.
+        XCTAssertEqual(joint.scalars[4] - lp.scalars[4], -Float(log(2 * Double.pi)), accuracy: 1e-5)
+        let images = vae.generate(count: 4, using: &rng)
+        XCTAssertEqual(images.shape, [4, 6])
+        XCTAssertTrue(images.scalars.allSatisfy { $0 > 0 && $0 < 1 })
+    }
+
     func testVAEIWAEIsAtLeastELBOOnAverage() {
         var rng = SeededGenerator(seed: 12)
         let vae = VAE(inputSize: 10, hiddenSize: 8, latentSize: 2, using: &rng)
