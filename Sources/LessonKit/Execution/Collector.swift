@@ -31,6 +31,8 @@ struct CrashReport {
     var line: Int?
     var column: Int?
     var frameDescription: String?
+    /// Every lesson line on the crashed stack, innermost first (to say where a function was called from).
+    var lessonLines: [Int] = []
 
     /// Reads DIR/<program>-<pid>-*.json files. The innermost frame in the lesson gives the
     /// position: with `-gline-tables-only` its file is either the lesson or the generated
@@ -54,9 +56,12 @@ struct CrashReport {
                 }
                 if let loc = f["sourceLocation"] as? [String: Any], let file = loc["file"] as? String,
                    file == lessonFile || file.hasSuffix("/main.swift"),
-                   let line = (loc["line"] as? NSNumber)?.intValue, line > 0, r.line == nil {
-                    r.line = line
-                    r.column = (loc["column"] as? NSNumber)?.intValue
+                   let line = (loc["line"] as? NSNumber)?.intValue, line > 0 {
+                    r.lessonLines.append(line)
+                    if r.line == nil {
+                        r.line = line
+                        r.column = (loc["column"] as? NSNumber)?.intValue
+                    }
                 }
             }
             return r
@@ -165,9 +170,20 @@ enum Collector {
         r.status = .trapped
         let crash = crashes.first { $0.pid == Int(mainPID) } ?? crashes.first { $0.line.map { lineIn(cell, $0) } ?? false }
         let (loc, where_) = trapLocation(cell: cell, crash: crash, rawStderr: rawErr)
-        let message = fatalErrorMessage(rawErr) ?? crash?.message ?? describe(end)
-        // The message goes in the diagnostic, which the page shows in the cell's error box.
         _ = where_
+        if crash == nil, fatalErrorMessage(rawErr) == nil, case .exited(let code) = end {
+            // Not a trap: the cell ended the program itself (exit(_:)).
+            r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
+                "the program exited with status \(code) in this cell; the cells after it did not run"))
+            if !errText.isEmpty { r.outputs.append(.text(errText)) }
+            return
+        }
+        var message = fatalErrorMessage(rawErr) ?? crash?.message ?? describe(end)
+        // A trap inside a function an earlier cell defined: also say where this cell called it.
+        if !lineIn(cell, loc.line), let call = crash?.lessonLines.first(where: { lineIn(cell, $0) }) {
+            message += " (called from line \(call))"
+        }
+        // The message goes in the diagnostic, which the page shows in the cell's error box.
         r.diagnostics.append(Diagnostic(file: file, line: loc.line, column: loc.column, message: "trap: \(message)"))
         if !errText.isEmpty { r.outputs.append(.text(errText)) }
     }

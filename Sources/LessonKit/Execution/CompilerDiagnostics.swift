@@ -14,7 +14,10 @@ enum CompilerDiagnostics {
             guard let d = parseLine(line) else { continue }
             if d.file == lessonFile || d.file.hasSuffix("/" + lessonFile) {
                 result.append(Diagnostic(file: lessonFile, line: d.line, column: d.column, severity: d.severity, message: d.message))
-            } else if d.file == generatedPath || d.file.hasSuffix("/main.swift") || d.file.hasSuffix("/probe.swift") {
+            } else if d.file == generatedPath || d.file.hasSuffix("/main.swift") || URL(fileURLWithPath: d.file).lastPathComponent.hasPrefix("probe-") {
+                // Warnings about the runner's own lines (e.g. "will never be executed" after a
+                // cell that calls exit) are not the author's business.
+                if d.severity != .error { continue }
                 let before = program.cellRanges.last { $0.lines.lowerBound <= d.line }
                 let cell = before.flatMap { b in cells.first { $0.index == b.cell } } ?? cells.first { $0.runs }
                 let n = cell.map { max(1, $0.code.split(separator: "\n", omittingEmptySubsequences: false).count - ($0.code.hasSuffix("\n") ? 1 : 0)) } ?? 1

@@ -78,6 +78,21 @@ final class FixtureExecutionTests: XCTestCase {
         XCTAssertTrue(r[0]?.text.hasPrefix("looking up b\n") ?? false, "text printed before the trap is kept")
     }
 
+    func testTrapInAFunctionAnEarlierCellDefined() throws {
+        let r = try results("trap-in-earlier-function")
+        XCTAssertEqual(r[0]?.status, .ok)
+        XCTAssertEqual(r[1]?.status, .trapped)
+        XCTAssertEqual(errors(r[1]), ["Lessons/trap-in-earlier-function.md:4:35: error: trap: Index out of range (trap in subscript.get) (called from line 9)"])
+        XCTAssertEqual(r[1]?.text, "calling\n")
+    }
+
+    func testACellThatCallsExit() throws {
+        let r = try results("exit")
+        XCTAssertEqual(r[0]?.status, .trapped)
+        XCTAssertEqual(errors(r[0]), ["Lessons/exit.md:3:1: error: the program exited with status 3 in this cell; the cells after it did not run"])
+        XCTAssertEqual(r[0]?.text, "bye\n")
+    }
+
     func testInfiniteLoopIsStoppedByTheCellTimeout() throws {
         let r = try results("infinite-loop")
         XCTAssertEqual(r[0]?.status, .ok)
