@@ -39,7 +39,7 @@ enum ResultCache {
 
     static func url(_ dir: URL, _ key: String) -> URL { dir.appendingPathComponent(key + ".json") }
 
-    static func store(directory: URL, key: String, results: [Int: CellResult], inputs: [InputStamp], root: URL, cells: [Cell]) {
+    static func store(directory: URL, file: String, key: String, results: [Int: CellResult], inputs: [InputStamp], root: URL, cells: [Cell]) {
         let ordinalOf = Dictionary(uniqueKeysWithValues: cells.enumerated().map { ($0.element.index, $0.offset) })
         let stored: [StoredResult] = results.values.sorted { $0.cellIndex < $1.cellIndex }.compactMap { r in
             guard let ord = ordinalOf[r.cellIndex] else { return nil }
@@ -55,6 +55,20 @@ enum ResultCache {
         guard let data = try? JSONEncoder().encode(Entry(results: stored, inputs: inputs)) else { return }
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try? data.write(to: url(directory, key), options: .atomic)
+        prune(directory: directory, file: file, newKey: key)
+    }
+
+    /// Keeps the results of a lesson's last few versions (so undoing an edit is still cached)
+    /// and deletes older ones, so the cache does not grow with every edit.
+    static let versionsKept = 4
+
+    static func prune(directory: URL, file: String, newKey: String) {
+        let index = directory.appendingPathComponent("lessons").appendingPathComponent(file.replacingOccurrences(of: "/", with: "_") + ".keys")
+        let old = (try? String(contentsOf: index, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        let keys = [newKey] + old.filter { $0 != newKey }
+        for stale in keys.dropFirst(versionsKept) { try? FileManager.default.removeItem(at: url(directory, stale)) }
+        try? FileManager.default.createDirectory(at: index.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? keys.prefix(versionsKept).joined(separator: "\n").write(to: index, atomically: true, encoding: .utf8)
     }
 
     static func load(directory: URL, key: String, root: URL, cells: [Cell]) -> [Int: CellResult]? {

@@ -72,6 +72,23 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         id.update("\n" + Self.compilerVersion(toolchain, &prints))
         prints.save()
         buildID = id.finalizeHex()
+        Self.pruneModelStores(options.cacheDirectory.appendingPathComponent("models"), current: String(buildID.prefix(16)))
+    }
+
+    /// Trained models are stored per engine build; keep the stores of the last three builds
+    /// (switching between debug and release builds keeps both) and delete older ones.
+    static func pruneModelStores(_ dir: URL, current: String) {
+        let fm = FileManager.default
+        let mine = dir.appendingPathComponent(current)
+        try? fm.createDirectory(at: mine, withIntermediateDirectories: true)
+        try? fm.setAttributes([.modificationDate: Date()], ofItemAtPath: mine.path)
+        let stores = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).map { dir.appendingPathComponent($0) }
+        let byAge = stores.sorted {
+            let a = (try? fm.attributesOfItem(atPath: $0.path)[.modificationDate] as? Date) ?? .distantPast
+            let b = (try? fm.attributesOfItem(atPath: $1.path)[.modificationDate] as? Date) ?? .distantPast
+            return a > b
+        }
+        for old in byAge.dropFirst(3) where old.lastPathComponent != current { try? fm.removeItem(at: old) }
     }
 
     /// A `.swiftmodule` may be a directory (one file per architecture); hash what is inside.
@@ -116,7 +133,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
             _stats.lessonsRun += 1
             _stats.cellsRun += results.values.filter { $0.status != .notRun }.count
         }
-        ResultCache.store(directory: resultsDirectory, key: key, results: results, inputs: inputs, root: options.root, cells: runnable)
+        ResultCache.store(directory: resultsDirectory, file: file, key: key, results: results, inputs: inputs, root: options.root, cells: runnable)
         progress?.lessonFinished(file: file, cached: false, results: results, seconds: secs)
         return results
     }

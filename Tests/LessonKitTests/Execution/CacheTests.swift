@@ -72,6 +72,20 @@ final class CacheTests: XCTestCase {
         XCTAssertEqual(ex5.stats.lessonsCached, 0)
     }
 
+    func testOldVersionsOfALessonArePruned() throws {
+        let dir = try makeTempDirectory()
+        let cache = dir.appendingPathComponent(".lessons-cache")
+        let ex = try RuntimeProducts.executor(cache: cache, root: dir)
+        for v in 0..<6 {
+            _ = try ex.execute(file: "Lessons/p.md", cells: lessonCells("```swift\nprint(\(v))\n```\n", file: "Lessons/p.md"))
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("results").path).filter { $0.hasSuffix(".json") }
+        XCTAssertEqual(files.count, ResultCache.versionsKept)
+        // The latest versions are still cached.
+        _ = try ex.execute(file: "Lessons/p.md", cells: lessonCells("```swift\nprint(3)\n```\n", file: "Lessons/p.md"))
+        XCTAssertEqual(ex.stats.lessonsCached, 1)
+    }
+
     func testDeclaredDataFilesInvalidateTheCache() throws {
         let dir = try makeTempDirectory()
         try "1 2 3".write(to: dir.appendingPathComponent("data.txt"), atomically: true, encoding: .utf8)
