@@ -152,6 +152,27 @@ final class SiteBuildTests: XCTestCase {
         }
     }
 
+    /// KaTeX on worker threads (large batches) must give the same bytes as one thread.
+    func testWorkerThreadsGiveSameBytes() throws {
+        let dir = try makeTempDirectory()
+        let lessons = dir.appendingPathComponent("Lessons")
+        try FileManager.default.createDirectory(at: lessons, withIntermediateDirectories: true)
+        let body = (0..<450).map { "Formula $x_{\($0)} + \\frac{\($0)}{y}$ and more." }.joined(separator: "\n\n")
+        try ("---\ntitle: Many\n---\n\n" + body + "\n").write(to: lessons.appendingPathComponent("many.md"), atomically: true, encoding: .utf8)
+        var pages: [String] = []
+        for threads in ["1", "2"] {
+            setenv("LESSONS_RENDER_THREADS", threads, 1)
+            defer { unsetenv("LESSONS_RENDER_THREADS") }
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent(".lessons-cache"))
+            let out = dir.appendingPathComponent("Output-\(threads)")
+            let report = try SiteBuilder(lessonsDirectory: lessons, outputDirectory: out).build()
+            XCTAssertEqual(report.freshlyRendered, 450)
+            pages.append(try read(out.appendingPathComponent("many.html")))
+        }
+        XCTAssertEqual(pages[0], pages[1])
+        XCTAssertEqual(pages[0].components(separatedBy: "class=\"katex\"").count - 1, 450)
+    }
+
     func testFailedBuildLeavesOutputUntouched() throws {
         let dir = try copyFixture(FixturePaths.site)
         let out = dir.appendingPathComponent("Output")

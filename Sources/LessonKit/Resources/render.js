@@ -2,7 +2,7 @@
 // Input: a JSON file (argv[2]) holding [{k: "i"|"d"|"c", s: source, l: language}].
 // Output into the file argv[3], one frame per item in order: "H" or "E", the payload's
 // UTF-8 byte length, a newline, then the payload (HTML, or an error message).
-// Large batches are split over worker threads (one per core) inside this one process.
+// Large batches may be split over worker threads inside this one process (see below).
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -46,9 +46,15 @@ if (!isMainThread) {
   parentPort.postMessage(all, [all.buffer]);
 } else {
   const items = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-  const cores = Math.max(1, Math.min(os.cpus().length, Number(process.env.LESSONS_RENDER_THREADS || 8)));
-  // below a few hundred items a worker's start-up (loading KaTeX again) costs more than it saves
-  const threads = items.length >= 400 ? cores : 1;
+  // Worker threads: each loads and JIT-compiles KaTeX again (about 0.4 s of CPU), so they pay
+  // only when cores are idle. Measured on the shared 2-core machine (bench/site/run.sh), one
+  // thread was as fast in wall time and cheaper in CPU under load; so workers are used only
+  // when the load average leaves a core free (LESSONS_RENDER_THREADS=N overrides). The output
+  // is the same bytes either way.
+  const cpus = os.cpus().length;
+  const idle = os.loadavg()[0] + 1 <= cpus;
+  const wanted = Math.max(1, Math.min(cpus, Number(process.env.LESSONS_RENDER_THREADS || (idle ? cpus : 1))));
+  const threads = items.length >= 400 ? wanted : 1;
   const fd = fs.openSync(process.argv[3], 'w');
   if (threads === 1) {
     renderAll(items, (text) => fs.writeSync(fd, text));

@@ -179,7 +179,14 @@ public final class SiteBuilder {
             guard !renderers.isEmpty else { return [] }
             let outcomes = try service.render(renderers.flatMap(\.requests))
             phase("katex+highlight")
-            let outs = renderers.map { $0.render(outcomes) }
+            // pages are independent: render them on all cores
+            let box = Box([PageRenderer.Output?](repeating: nil, count: renderers.count))
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: renderers.count) { k in
+                let out = renderers[k].render(outcomes)
+                lock.lock(); box.value[k] = out; lock.unlock()
+            }
+            let outs = box.value.map { $0! }
             for (k, i) in indices.enumerated() { rendered[i] = outs[k] }
             return Array(outs[indices.count...])
         }
