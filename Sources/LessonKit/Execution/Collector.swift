@@ -169,8 +169,7 @@ enum Collector {
         }
         r.status = .trapped
         let crash = crashes.first { $0.pid == Int(mainPID) } ?? crashes.first { $0.line.map { lineIn(cell, $0) } ?? false }
-        let (loc, where_) = trapLocation(cell: cell, crash: crash, rawStderr: rawErr)
-        _ = where_
+        let (loc, _) = trapLocation(cell: cell, crash: crash, rawStderr: rawErr)
         if crash == nil, fatalErrorMessage(rawErr) == nil, case .exited(let code) = end {
             // Not a trap: the cell ended the program itself (exit(_:)).
             r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
@@ -181,7 +180,7 @@ enum Collector {
         var message = fatalErrorMessage(rawErr) ?? crash?.message ?? describe(end)
         // A trap inside a function an earlier cell defined: also say where this cell called it.
         if !lineIn(cell, loc.line), let call = crash?.lessonLines.first(where: { lineIn(cell, $0) }) {
-            message += " (called from line \(call))"
+            message += " (called from line \(call - cell.codeLine + 1) of this cell)"
         }
         // The message goes in the diagnostic, which the page shows in the cell's error box.
         r.diagnostics.append(Diagnostic(file: file, line: loc.line, column: loc.column, message: "trap: \(message)"))
@@ -194,7 +193,7 @@ enum Collector {
     /// for the page, relative so a cached page stays right after a prose edit.
     static func trapLocation(cell: Cell, crash: CrashReport?, rawStderr: String) -> ((line: Int, column: Int), String) {
         var loc = (line: cell.fenceLine, column: 1)
-        if let l = fatalErrorLine(rawStderr), lineIn(cell, l) { loc = (l, 1) }
+        if let l = fatalErrorLine(rawStderr) { loc = (l, 1) }  // may be in a function an earlier cell defined
         else if let l = crash?.line, lineIn(cell, l) { loc = (l, crash?.column ?? 1) }
         else if let l = crash?.line { loc = (l, crash?.column ?? 1) }  // e.g. in a function defined by an earlier cell
         let note = loc.line == cell.fenceLine && !lineIn(cell, loc.line) ? "" :

@@ -82,7 +82,7 @@ final class FixtureExecutionTests: XCTestCase {
         let r = try results("trap-in-earlier-function")
         XCTAssertEqual(r[0]?.status, .ok)
         XCTAssertEqual(r[1]?.status, .trapped)
-        XCTAssertEqual(errors(r[1]), ["Lessons/trap-in-earlier-function.md:4:35: error: trap: Index out of range (trap in subscript.get) (called from line 9)"])
+        XCTAssertEqual(errors(r[1]), ["Lessons/trap-in-earlier-function.md:4:35: error: trap: Index out of range (trap in subscript.get) (called from line 2 of this cell)"])
         XCTAssertEqual(r[1]?.text, "calling\n")
     }
 
