@@ -66,8 +66,8 @@ final class MathProtectionTests: XCTestCase {
     }
 
     func testDollarInIndentedCodeIsPutBack() {
-        let l = parse("Text $a$.\n\n    cost = $x_1 * y$ here\n    and $$z$$\n\nAfter $b$.\n")
-        XCTAssertEqual(l.cells.map(\.code), ["cost = $x_1 * y$ here\nand $$z$$"])
+        let l = parse("Text $a$.\n\n    cost = $x_1 * y$ here\n    and $$z$$ {: .x}\n\nAfter $b$.\n")
+        XCTAssertEqual(l.cells.map(\.code), ["cost = $x_1 * y$ here\nand $$z$$ {: .x}"])
         XCTAssertEqual(l.math.filter { !$0.inCode }.map(\.tex), ["a", "b"])
         XCTAssertEqual(PageRenderer(lesson: l, results: [:]).requests.count, 3, "a, b and the code block")
     }

@@ -155,8 +155,14 @@ final class BlockParsingTests: XCTestCase {
         let l = parse("![a](b.png)\n{: width=\"50%\" .shadow}\n\n![c](d.png){: w=\"700\" }\n\n{: .prompt-tip}\n")
         let html = proseHTML(l)
         XCTAssertFalse(html.contains("{:"), html)
-        XCTAssertTrue(html.contains("<img src=\"b.png\" alt=\"a\" />"), html)
+        XCTAssertTrue(html.contains("<img src=\"b.png\" alt=\"a\" width=\"50%\" class=\"shadow\" />"), html)
+        XCTAssertTrue(html.contains("<img src=\"d.png\" alt=\"c\" width=\"700\" />"), html)
+        XCTAssertFalse(html.contains("<p></p>"), html)
         XCTAssertEqual(l.images.map(\.url), ["b.png", "d.png"])
+        // the seed post's form, and lists that follow no image (dropped)
+        let seed = proseHTML(parse("![fig1](a.png){: style=\"display:block; margin:0 auto; width:70%;\" onclick=\"x()\"}\n\nText {: .note} here.\n"))
+        XCTAssertTrue(seed.contains("<img src=\"a.png\" alt=\"fig1\" style=\"display:block; margin:0 auto; width:70%;\" />"), seed)
+        XCTAssertTrue(seed.contains("<p>Text  here.</p>"), seed)
     }
 
     func testLinksToLessonFilesPointAtPages() {

@@ -48,7 +48,7 @@ public enum LessonParser {
                 } else {
                     // an indented code block: shown, never run; the math protector could not tell
                     // it from prose, so any formula it cut out is put back as written
-                    code = restoreSource(code, &protected.math)
+                    code = restoreSource(code, &protected.math, attributeLists: protected.attributeLists)
                     var cell = Cell(index: cellIndex, language: "", options: CellOptions(), code: code, fenceLine: line)
                     cell.codeLine = line
                     blocks.append(.cell(cell))
@@ -61,12 +61,14 @@ public enum LessonParser {
                 if let open = html.range(of: ">"), let close = html.range(of: "</h", options: .backwards) {
                     html = String(html[open.upperBound..<close.lowerBound])
                 }
-                let plain = plainText(n).replacingOccurrences(of: "\u{E000}[0-9]+\u{E001}", with: "", options: .regularExpression)
+                html = AttributeList.apply(html, [])
+                let plain = plainText(n).replacingOccurrences(of: "[\u{E000}\u{E002}][0-9]+[\u{E001}\u{E003}]", with: "", options: .regularExpression)
                     .trimmingCharacters(in: .whitespaces)
                 let id = uniqueSlug(plain, taken: &headingIDs)
                 blocks.append(.heading(Heading(level: level, text: plain, id: id, html: html, line: line)))
             default:
-                blocks.append(.prose(html: renderHTML(n, options: options), line: line))
+                let html = AttributeList.apply(renderHTML(n, options: options), protected.attributeLists)
+                if !html.isEmpty { blocks.append(.prose(html: html, line: line)) }
             }
         }
         if let dir = directory {
@@ -82,20 +84,24 @@ public enum LessonParser {
                       images: images, diagnostics: diagnostics, source: source)
     }
 
-    /// Replaces math placeholders with the formulas' source (`$...$`, `$$...$$`) and marks them as code.
-    static func restoreSource(_ text: String, _ math: inout [MathSpan]) -> String {
-        guard text.contains(MathPlaceholder.open) else { return text }
-        var out = "", number = "", inToken = false
+    /// Replaces math placeholders with the formulas' source (`$...$`, `$$...$$`, marked as code)
+    /// and attribute-list placeholders with their `{:...}` text.
+    static func restoreSource(_ text: String, _ math: inout [MathSpan], attributeLists: [String]) -> String {
+        guard text.contains(MathPlaceholder.open) || text.contains("\u{E002}") else { return text }
+        var out = "", number = "", open: Character? = nil
         for ch in text {
-            if ch == MathPlaceholder.open { inToken = true; number = "" }
-            else if inToken && ch == MathPlaceholder.close {
-                inToken = false
-                if let n = Int(number), n < math.count {
+            if ch == MathPlaceholder.open || ch == "\u{E002}" { open = ch; number = "" }
+            else if let o = open, ch == MathPlaceholder.close || ch == "\u{E003}" {
+                open = nil
+                guard let n = Int(number) else { continue }
+                if o == MathPlaceholder.open, n < math.count {
                     math[n].inCode = true
                     let d = math[n].display ? "$$" : "$"
                     out += d + math[n].tex + d
+                } else if o == "\u{E002}", n < attributeLists.count {
+                    out += "{:" + attributeLists[n] + "}"
                 }
-            } else if inToken { number.append(ch) }
+            } else if open != nil { number.append(ch) }
             else { out.append(ch) }
         }
         return out

@@ -13,6 +13,9 @@ struct ProtectedText {
     /// Opening lines (in the .md file) of fenced code blocks.
     var fences: [Int: Fence] = [:]
     var diagnostics: [Diagnostic] = []
+    /// kramdown attribute lists (`{: style="..."}`), their text without the braces; the text
+    /// holds a placeholder (U+E002 index U+E003) where each stood.
+    var attributeLists: [String] = []
 
     func originalLine(_ protectedLine: Int) -> Int {
         guard !lineMap.isEmpty else { return protectedLine }
@@ -163,7 +166,12 @@ enum MathProtector {
             if c == lbrace, i + 1 < n, b[i + 1] == colon {
                 var k = i + 2
                 while k < n, b[k] != newline, b[k] != rbrace { k += 1 }
-                if k < n, b[k] == rbrace { i = k + 1; continue }
+                if k < n, b[k] == rbrace {
+                    result.attributeLists.append(String(decoding: b[(i + 2)..<k], as: UTF8.self))
+                    out.append(contentsOf: Array(AttributeList.token(result.attributeLists.count - 1).utf8))
+                    i = k + 1
+                    continue
+                }
             }
             if c == dollar {
                 if i + 1 < n, b[i + 1] == dollar {
