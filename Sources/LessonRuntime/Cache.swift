@@ -67,7 +67,15 @@ enum ModelCache {
     /// Holds an exclusive lock on `path.lock` so two lessons running in parallel compute once.
     static func locked<T>(_ path: String, _ body: () throws -> T) rethrows -> T {
         let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if fd >= 0 { flock(fd, LOCK_EX) }
+        if fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            // Another lesson is computing it. Waiting for it is not this cell's own time, so the
+            // cell's time limit is paused meanwhile.
+            var paused = itimerval()
+            var zero = itimerval()
+            setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &zero, &paused)
+            flock(fd, LOCK_EX)
+            setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &paused, nil)
+        }
         defer { if fd >= 0 { flock(fd, LOCK_UN); close(fd) } }
         return try body()
     }
