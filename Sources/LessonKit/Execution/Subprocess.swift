@@ -29,13 +29,13 @@ enum Subprocess {
         let collected = DataBox()
         let readDone = DispatchSemaphore(value: 0)
         if let f = stdoutFile {
-            FileManager.default.createFile(atPath: f.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: f.path, contents: nil)
             p.standardOutput = try FileHandle(forWritingTo: f)
         } else {
             p.standardOutput = pipe
         }
         if let f = stderrFile {
-            FileManager.default.createFile(atPath: f.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: f.path, contents: nil)
             p.standardError = try FileHandle(forWritingTo: f)
         } else {
             p.standardError = pipe
