@@ -20,7 +20,7 @@ struct ParallelGEMM {
 
     static func fromEnvironment(threads: Int) -> ParallelGEMM {
         if let e = getenv("VAE_GEMM_CHUNKS"), let n = Int(String(cString: e)) { return ParallelGEMM(chunks: max(1, n)) }
-        return ParallelGEMM(chunks: threads > 1 ? 2 * threads : 1)
+        return ParallelGEMM(chunks: threads > 1 ? 4 * threads : 1)
     }
 
     /// C = op(A) op(B) (beta 0), row-major. `then(m0, mm, n0, nn)` runs on each finished block

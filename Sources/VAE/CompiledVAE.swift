@@ -273,19 +273,21 @@ extension VAE {
         guard data.rowWidth == inputSize else {
             throw TrainingError.badArguments("data rows have \(data.rowWidth) values, the model expects \(inputSize)")
         }
-        // Two cores: split each batch in halves, one worker per half, each a whole forward and
-        // backward pass on single-threaded BLAS; the only synchronization is the Adam step that
-        // sums the two gradients. Free bits needs the whole batch's KL per dimension, so it uses
-        // one worker with block-parallel products instead. See `trainingThreads()` for when we
-        // use one core only.
+        // Two cores: each big product is cut into blocks that the cores take in turn, with the
+        // bias/ReLU pass and the Adam update of a block done by the core that computed it
+        // (ParallelGEMM). If another process holds one core, the other keeps taking blocks
+        // instead of waiting at a barrier, which on this shared machine beat both OpenBLAS's own
+        // threads and a split of the batch over two workers. VAE_SHARDS=2 selects the latter
+        // (two half-batch workers; one Adam pass sums their gradients), not with free bits,
+        // which needs the whole batch's KL per dimension.
         let savedThreads = blasThreadCount
         let threads = trainingThreads()
         let shardEnv = getenv("VAE_SHARDS").flatMap { Int(String(cString: $0)) }
-        let sharded = (shardEnv ?? threads) >= 2 && options.freeBits == 0 && batchSize >= 32
+        let sharded = threads >= 2 && (shardEnv ?? 1) >= 2 && options.freeBits == 0 && batchSize >= 32
         let engine = CompiledVAE(self, maxBatch: batchSize)
         let half = (batchSize + 1) / 2
         let follower = sharded ? CompiledVAE(sharing: engine, vae: self, maxBatch: half) : nil
-        if sharded || threads < 2 { engine.gemm = ParallelGEMM(chunks: 1) }
+        engine.gemm = sharded || threads < 2 ? ParallelGEMM(chunks: 1) : .fromEnvironment(threads: threads)
         openblasThreads(1)  // our own threads (workers or product blocks) are the parallelism
         defer { openblasThreads(savedThreads) }
         let results = UnsafeMutablePointer<(Double, Double)>.allocate(capacity: 2)
@@ -367,17 +369,9 @@ extension VAE {
     }
 }
 
-/// Cores a training run uses: OpenBLAS's thread setting (`VAEEngine.setThreads`), capped at
-/// one when the machine is already oversubscribed (1-minute load average at least one above
-/// the core count, e.g. while a site build runs several lessons at once): there a second
-/// worker mostly waits for a core and the step gets slower, not faster (as OMP_DYNAMIC does
-/// for OpenMP). VAE_THREADS overrides both.
+/// Cores a training run uses: OpenBLAS's thread setting (`VAEEngine.setThreads`); VAE_THREADS
+/// overrides it.
 func trainingThreads() -> Int {
     if let e = getenv("VAE_THREADS"), let n = Int(String(cString: e)) { return max(1, n) }
-    let wanted = blasThreadCount
-    guard wanted >= 2 else { return 1 }
-    var load = [Double](repeating: 0, count: 1)
-    let cores = Double(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-    if getloadavg(&load, 1) == 1, load[0] >= cores + 1 { return 1 }
-    return wanted
+    return max(1, blasThreadCount)
 }

@@ -44,7 +44,7 @@
 // Checkpoints: `Checkpoint.save(model, to:note:)`, `Checkpoint.load(into:from:)` (versioned, CRC-32).
 //
 // Speed: `VAE.train` runs a fused, preallocated training step (CompiledVAE.swift) on two cores
-// (one when the machine is oversubscribed; `VAEEngine.setThreads(1)` or VAE_THREADS=1 forces one).
+// (`VAEEngine.setThreads(1)` or VAE_THREADS=1 for one).
 // A 10k-image, 2-D-latent VAE trains for 5 epochs in a few seconds.
 
 import Glibc

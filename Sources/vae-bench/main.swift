@@ -103,7 +103,7 @@ do {
     let rate = n / max(report.seconds, 1e-9)
     let elbo = evalELBO()
     let iwae = args.iwae > 0 ? evalIWAE() : .nan
-    print("training threads: \(report.threads)\(report.threads < args.threads ? " (machine oversubscribed at start: load average ≥ cores + 1; VAE_THREADS=\(args.threads) forces)" : "")")
+    print("training threads: \(report.threads)")
     print("samples/s: \(Int(rate))")
     print("s/epoch: \(f2(report.seconds / Double(max(report.epochs.count, 1))))")
     print("samples per CPU-second: \(Int(n / max(cpuTotal, 1e-9)))")
