@@ -184,7 +184,14 @@ final class SiteBuildTests: XCTestCase {
         try Data("{{#open}} never closed".utf8).write(to: theme.appendingPathComponent("page.mustache"))
         XCTAssertThrowsError(try SiteBuilder(lessonsDirectory: dir.appendingPathComponent("Lessons"), outputDirectory: out).build())
         XCTAssertEqual(try read(out.appendingPathComponent("index.html")), "old")
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".Output") }
+        var leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".Output") }
+        XCTAssertEqual(leftovers, [])
+        // a folder left by a build that was killed (its process is gone) is cleaned up by the next one
+        let stale = dir.appendingPathComponent(".Output.building-999999")
+        try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: true)
+        try FileManager.default.removeItem(at: theme)
+        _ = try SiteBuilder(lessonsDirectory: dir.appendingPathComponent("Lessons"), outputDirectory: out).build()
+        leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".Output") }
         XCTAssertEqual(leftovers, [])
     }
 
