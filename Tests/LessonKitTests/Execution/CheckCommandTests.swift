@@ -7,15 +7,6 @@ import XCTest
 
 /// `lessons check` end to end, through the built executable (as CI runs it).
 final class CheckCommandTests: XCTestCase {
-    func lessonsExecutable() throws -> URL {
-        let dir = try RuntimeProducts.directory.get()
-        let exe = dir.appendingPathComponent("lessons")
-        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-            throw XCTSkip("no lessons executable in \(dir.path); build it with `swift build`")
-        }
-        return exe
-    }
-
     func run(_ exe: URL, _ args: [String], in dir: URL) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = exe
@@ -75,5 +66,70 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.err.contains("swift build -c release"), missing.err)
         XCTAssertEqual(try run(exe, ["check", "--no-such-option"], in: dir).status, 2)
+    }
+}
+
+/// `lessons serve`: serves the site on 127.0.0.1, refuses paths outside it, and bumps the
+/// generation the open page polls when a lesson changes.
+final class ServeCommandTests: XCTestCase {
+    func get(_ port: Int, _ path: String) -> (status: Int, body: String)? {
+        // Raw request so `..` reaches the server as written (URLSession would normalize it).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0 else { return nil }
+        let req = "GET \(path) HTTP/1.0\r\n\r\n"
+        _ = req.withCString { send(fd, $0, strlen($0), 0) }
+        var data = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            data += buf[0..<n]
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        return (status, body)
+    }
+
+    func testServesTheSiteRefusesOutsidePathsAndReloadsOnChange() throws {
+        let exe = try lessonsExecutable()
+        let dir = try makeTempDirectory()
+        let lessons = dir.appendingPathComponent("Lessons")
+        try FileManager.default.createDirectory(at: lessons, withIntermediateDirectories: true)
+        try "# Hello\n\nFirst version.\n".write(to: lessons.appendingPathComponent("hello.md"), atomically: true, encoding: .utf8)
+        try "secret".write(to: dir.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
+        let port = 18_000 + Int(getpid() % 1000)
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = ["serve", "--port", "\(port)", "--poll", "0.2", "--no-run"]
+        p.currentDirectoryURL = dir
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+
+        var page: (status: Int, body: String)? = nil
+        for _ in 0..<100 where page?.status != 200 { Thread.sleep(forTimeInterval: 0.2); page = get(port, "/hello.html") }
+        XCTAssertEqual(page?.status, 200)
+        XCTAssertTrue(page?.body.contains("First version.") ?? false)
+        XCTAssertTrue(page?.body.contains("/__lessons/generation") ?? false, "pages get the reload script")
+        XCTAssertEqual(get(port, "/../secret.txt")?.status, 403)
+        XCTAssertEqual(get(port, "/%2e%2e/secret.txt")?.status, 403)
+        XCTAssertEqual(get(port, "/nope.html")?.status, 404)
+
+        let before = get(port, "/__lessons/generation")?.body
+        try "# Hello\n\nSecond version.\n".write(to: lessons.appendingPathComponent("hello.md"), atomically: true, encoding: .utf8)
+        var after = before
+        for _ in 0..<100 where after == before { Thread.sleep(forTimeInterval: 0.2); after = get(port, "/__lessons/generation")?.body }
+        XCTAssertNotEqual(after, before, "the generation changes after a rebuild")
+        XCTAssertTrue(get(port, "/hello.html")?.body.contains("Second version.") ?? false)
     }
 }

@@ -66,3 +66,13 @@ extension CellResult {
         outputs.compactMap { if case .text(let t) = $0 { return t } else { return nil } }.joined()
     }
 }
+
+/// The `lessons` executable built with the runtime (see `RuntimeProducts`).
+func lessonsExecutable() throws -> URL {
+    let dir = try RuntimeProducts.directory.get()
+    let exe = dir.appendingPathComponent("lessons")
+    guard FileManager.default.isExecutableFile(atPath: exe.path) else {
+        throw ExecutionSetupError("no lessons executable in \(dir.path); build it with `swift build`")
+    }
+    return exe
+}
