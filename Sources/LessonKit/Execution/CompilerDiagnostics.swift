@@ -19,6 +19,18 @@ enum CompilerDiagnostics {
                 // cell that calls exit) are not the author's business.
                 if d.severity != .error { continue }
                 let before = program.cellRanges.last { $0.lines.lowerBound <= d.line }
+                if before == nil, let first = cells.first(where: { $0.runs }) {
+                    // The generated imports: the runtime's build is unusable, not the lesson.
+                    var hint = ""
+                    if d.message.contains("missing required module") {
+                        hint = " (the C module maps of the package were not found beside the build; run the `lessons` built in the package, or set LESSONS_PRODUCTS_DIR)"
+                    } else if d.message.contains("compiled with") || d.message.contains("no such module") {
+                        hint = " (rebuild the runtime: swift build -c release)"
+                    }
+                    result.append(Diagnostic(file: lessonFile, line: first.fenceLine, column: 1, severity: .error,
+                                             message: "in the lesson program's imports: " + d.message + hint))
+                    continue
+                }
                 let cell = before.flatMap { b in cells.first { $0.index == b.cell } } ?? cells.first { $0.runs }
                 let n = cell.map { max(1, $0.code.split(separator: "\n", omittingEmptySubsequences: false).count - ($0.code.hasSuffix("\n") ? 1 : 0)) } ?? 1
                 let mdLine = cell.map { $0.codeLine + n - 1 } ?? 1

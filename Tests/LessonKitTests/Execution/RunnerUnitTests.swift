@@ -33,6 +33,15 @@ final class RunnerUnitTests: XCTestCase {
         XCTAssertNil(CompilerDiagnostics.parseLine("  3 | let x = 1"))
     }
 
+    func testErrorsInTheGeneratedImportsAreSetupErrorsOnTheFirstCell() {
+        let cells = lessonCells("# T\n\n```swift\nlet a = 1\n```\n", file: "Lessons/t.md")
+        let p = ProgramGenerator.main(file: "Lessons/t.md", cells: cells, modules: ["VAE", "Figures", "LessonRuntime"], defaultTimeout: 60)
+        let ds = CompilerDiagnostics.parse("/w/main.swift:1:8: error: missing required modules: 'CBLAS', 'CZlib'\n", lessonFile: "Lessons/t.md",
+                                           generatedPath: "/w/main.swift", program: p, cells: cells)
+        XCTAssertEqual(ds.map(\.line), [3])
+        XCTAssertTrue(ds.first?.message.hasPrefix("in the lesson program's imports: missing required modules") ?? false)
+    }
+
     func testTextAndRichOutputsInterleaveByOffset() {
         let events = [RunEvent(["k": "html", "c": 0, "o": 6, "v": "<svg/>"]), RunEvent(["k": "math", "c": 0, "o": 12, "v": "x"])]
         XCTAssertEqual(Collector.interleave(text: "first\nsecond\nthird\n", events: events),
