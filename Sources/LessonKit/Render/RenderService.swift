@@ -33,6 +33,8 @@ public final class RenderService {
     public let highlightVersion: String
     private let nodePath: String
     private let script: URL
+    /// Part of the cache's identity: changing how render.js calls KaTeX must not reuse old HTML.
+    public let scriptHash: String
     private let cacheFile: URL?
     /// Entries read from the cache file stay bytes until used: decoding 30 MB of HTML to
     /// Strings would cost more than a one-page rebuild needs.
@@ -65,6 +67,7 @@ public final class RenderService {
         highlightVersion = Self.packageVersion("highlight.js", nodePath: nodePath) ?? "unknown"
         guard let script = Resources.url("render.js") else { throw RenderError(description: "render.js missing from LessonKit's resources") }
         self.script = script
+        scriptHash = String(SHA256.hex((try? Data(contentsOf: script)).map { [UInt8]($0) } ?? []).prefix(16))
         cacheFile = cacheDirectory?.appendingPathComponent("render-cache.bin")
     }
 
@@ -81,7 +84,7 @@ public final class RenderService {
         return nil
     }
 
-    private var header: String { "lessons-render-cache \(Self.formatVersion) katex \(katexVersion) hljs \(highlightVersion)\n" }
+    private var header: String { "lessons-render-cache \(Self.formatVersion) katex \(katexVersion) hljs \(highlightVersion) script \(scriptHash)\n" }
 
     /// Renders everything not yet cached in one node run; returns an outcome for each request.
     public func render(_ requests: [RenderRequest]) throws -> [RenderRequest: RenderOutcome] {

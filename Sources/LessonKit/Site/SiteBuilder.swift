@@ -155,7 +155,7 @@ public final class SiteBuilder {
         // the machine, so the tool's local identity (size and time of the executable) is kept
         // in the cache folder instead.
         let identityFile = cacheDirectory?.appendingPathComponent("tool-identity")
-        let identity = Self.toolIdentity()
+        let identity = Self.toolIdentity() + " " + service.scriptHash
         let sameTool = identityFile.flatMap { try? String(contentsOf: $0, encoding: .utf8) } == identity
         let sameToolchain = sameTool && previous.map {
             $0.generator == generator && $0.katex == service.katexVersion && $0.highlight == service.highlightVersion
