@@ -84,8 +84,18 @@ public enum _LessonRuntime {
     public static func forkForTrap(cell: Int) -> Bool {
         guard runDir != nil else { return true }
         fflush(stdout); fflush(stderr)
+        var remaining = itimerval()
+        getitimer(__itimer_which_t(ITIMER_REAL.rawValue), &remaining)
         let pid = fork()
-        if pid == 0 { return true }
+        if pid == 0 {
+            // Timers are not inherited. Normally the parent's alarm kills this child; give the
+            // child its own, a second later, so it cannot outlive a parent killed by the runner.
+            if remaining.it_value.tv_sec != 0 || remaining.it_value.tv_usec != 0 {
+                remaining.it_value.tv_sec += 1
+                setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &remaining, nil)
+            }
+            return true
+        }
         if pid < 0 { event(["k": .s("error"), "c": .i(cell), "m": .s("fork failed")]); return false }
         trapChild = pid
         var status: Int32 = 0

@@ -32,7 +32,7 @@ public final class ConsoleProgress: ExecutionProgress, @unchecked Sendable {
         lock.withLock {
             done += 1
             running.removeAll { $0 == file }
-            let failed = results.values.filter { $0.status != .ok }.count
+            let failed = results.values.filter { $0.status != .ok && $0.status != .notRun }.count
             let ran = results.values.filter { $0.status != .notRun }.count
             let what = cached ? "cached" : String(format: "ran %d cell%@ in %.1f s", ran, ran == 1 ? "" : "s", seconds)
             let fail = failed > 0 ? ", \(failed) failing" : ""
