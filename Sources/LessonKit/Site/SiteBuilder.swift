@@ -167,7 +167,7 @@ public final class SiteBuilder {
 
         /// The previous build's entry for a lesson if its own inputs are unchanged (it built cleanly then).
         func reusable(_ i: Int) -> Manifest.Page? {
-            guard sameToolchain, let old = previousPages[lessons[i].slug + ".html"],
+            guard sameToolchain, let old = previousPages[lessons[i].slug + ".html"], old.source == lessons[i].file,
                   old.sourceSHA256 == sourceHashes[i], old.resultsSHA256 == resultsHashes[i],
                   FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent(old.page).path) else { return nil }
             return old
@@ -215,7 +215,7 @@ public final class SiteBuilder {
             let i = written[k]
             let neighbours = [k - 1, k + 1].map { j in j >= 0 && j < written.count ? link(j) + "\u{0}" + lessons[written[j]].title : "" }
             let parts: [String] = [generator, service.katexVersion, service.highlightVersion, theme.hash, site.siteTitle,
-                                   sourceHashes[i], resultsHashes[i]]
+                                   lessons[i].file, sourceHashes[i], resultsHashes[i]]
             return SHA256.hex((parts + neighbours).joined(separator: "\u{1}"))
         }
         let keys = written.indices.map(pageKey)
@@ -240,6 +240,8 @@ public final class SiteBuilder {
             if !reuseIndex {
                 indexOut = try renderPages([], extra: [PageRenderer(lesson: il, results: [:])]).first
                 report.diagnostics += indexOut?.diagnostics ?? []
+            } else {
+                report.diagnostics += previous?.index?.cellDiagnostics ?? [] // e.g. bad math on the front page
             }
         }
         report.freshlyRendered = service.rendered
@@ -282,7 +284,9 @@ public final class SiteBuilder {
             let manifest = Manifest(generator: generator, katex: service.katexVersion,
                 highlight: service.highlightVersion, themeSHA256: theme.hash,
                 index: Manifest.Page(page: "index.html", source: indexLesson?.file ?? "", sourceSHA256: indexLesson.map { SHA256.hex($0.source) } ?? "",
-                                     resultsSHA256: "", inputsSHA256: indexKey),
+                                     resultsSHA256: "", inputsSHA256: indexKey,
+                                     cellDiagnostics: reuseIndex ? previous?.index?.cellDiagnostics
+                                         : (indexOut?.diagnostics ?? []).isEmpty ? nil : indexOut?.diagnostics),
                 pages: manifestPages)
             try writer.write(manifest.json(), to: "manifest.json")
             try writer.commit()

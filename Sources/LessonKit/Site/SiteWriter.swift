@@ -137,7 +137,8 @@ public struct Manifest: Codable, Equatable, Sendable {
         public var inputsSHA256: String
         public var previous: String?
         public var next: String?
-        /// Problems shown in the page's cells, replayed when an unchanged page is reused.
+        /// Problems found while rendering the page (its cells; the front page's formulas), replayed
+        /// when an unchanged page is reused.
         public var failingCells: Int?
         public var cellDiagnostics: [Diagnostic]?
 
