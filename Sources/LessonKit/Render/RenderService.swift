@@ -140,6 +140,9 @@ public final class RenderService {
         }
         nodeLaunches += 1
         p.waitUntilExit()
+        if p.terminationStatus == 127 {
+            throw RenderError(description: "node not found; install Debian package nodejs (with katex and node-highlight.js)")
+        }
         guard p.terminationStatus == 0 else {
             let err = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
             throw RenderError(description: "node exited with status \(p.terminationStatus) while rendering math and code"
