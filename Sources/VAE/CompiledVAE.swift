@@ -290,6 +290,7 @@ extension VAE {
         engine.gemm = sharded || threads < 2 ? ParallelGEMM(chunks: 1) : .fromEnvironment(threads: threads)
         openblasThreads(1)  // our own threads (workers or product blocks) are the parallelism
         defer { openblasThreads(savedThreads) }
+        var tuner = ParallelismTuner(parallelChunks: engine.gemm.chunks)
         let results = UnsafeMutablePointer<(Double, Double)>.allocate(capacity: 2)
         defer { results.deallocate() }
         let n = data.rows, D = inputSize
@@ -335,7 +336,11 @@ extension VAE {
                     } else {
                         fillNormal(engine.eps, count: B * engine.L, using: &rng)
                         ts = StepProfile.on ? now() : 0
+                        let probe = tuner.chooseBlocks(step: globalStep)
+                        if let probe { engine.gemm.chunks = probe }
+                        let t0 = now()
                         (bce, kl) = engine.forwardBackward(xb, rows: B, klWeight: beta, freeBits: options.freeBits, update: upd)
+                        tuner.record(step: globalStep, seconds: now() - t0, full: B == batchSize)
                     }
                     if StepProfile.on { StepProfile.batch += ts - tb }
                     let ta = StepProfile.on ? now() : 0
@@ -374,4 +379,34 @@ extension VAE {
 func trainingThreads() -> Int {
     if let e = getenv("VAE_THREADS"), let n = Int(String(cString: e)) { return max(1, n) }
     return max(1, blasThreadCount)
+}
+
+/// Chooses, while training runs, between one core and block-parallel products on two: every
+/// `period` steps it times a few steps each way and keeps the faster until the next probe.
+/// On a quiet machine two cores win; when other processes hold the cores, a second thread
+/// mostly waits for its blocks and one core is faster. Both ways compute the same numbers
+/// (the blocks split the output, not the sums), so switching never changes the results.
+struct ParallelismTuner {
+    let parallelChunks: Int
+    let period = 96, probe = 6
+    var single = 0.0, parallel = 0.0, best: Int
+
+    init(parallelChunks: Int) { self.parallelChunks = parallelChunks; best = parallelChunks }
+
+    /// Blocks for this step's products, or nil to keep the current setting.
+    mutating func chooseBlocks(step: Int) -> Int? {
+        guard parallelChunks > 1 else { return nil }
+        let phase = step % period
+        if phase == 0 { single = 0; parallel = 0 }
+        if phase < probe { return 1 }
+        if phase < 2 * probe { return parallelChunks }
+        if phase == 2 * probe { best = single <= parallel ? 1 : parallelChunks; return best }
+        return nil
+    }
+
+    mutating func record(step: Int, seconds: Double, full: Bool) {
+        guard parallelChunks > 1, full else { return }
+        let phase = step % period
+        if phase < probe { single += seconds } else if phase < 2 * probe { parallel += seconds }
+    }
 }
