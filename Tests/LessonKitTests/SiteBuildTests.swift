@@ -219,6 +219,26 @@ final class SiteBuildTests: XCTestCase {
         XCTAssertEqual(SHA256.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         XCTAssertEqual(SHA256.hex(String(repeating: "a", count: 1_000)), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        // lengths around the padding and block boundaries (expected values from Python's hashlib)
+        let expected: [Int: String] = [
+            55: "e7313d333c272e639f790978283f9eb392e843d0f29b7016828bb1daa4aac70b",
+            56: "4324d65f3c103567f5589c710bc08f8523f929a9272e3af36fc968e52abc6c27",
+            63: "81c80242132f230c3bd41b3e63bbcff16107339549214a99614ff26664625055",
+            64: "39e3d7b6b5d075d37d053ad89b24b41bef4f3c29760c84447cab3f3be1882241",
+            65: "aacca6ff74fdbb296d165a45cecfa04e5127bc008770fbbdd48006f2d2fae95e",
+            119: "9ce7368e4daf32341631b492e80359dc9f594b48453cd0dd5bf0b19279cc177e",
+            128: "d2742f1f4ac6bb7ca2b239ee18402ba8b3f9f8e652d2a72973c2b9ba11c08cf6",
+        ]
+        for (n, want) in expected {
+            let bytes = (0..<n).map { UInt8(($0 * 7 + 3) % 256) }
+            XCTAssertEqual(SHA256.hex(bytes), want, "length \(n)")
+            // fed in uneven pieces, the digest is the same
+            var h = SHA256()
+            var i = 0
+            for piece in [1, 10, 53, 64, 3] where i < n { let j = min(n, i + piece); h.update(bytes[i..<j]); i = j }
+            if i < n { h.update(bytes[i...]) }
+            XCTAssertEqual(h.finalize().map { String($0, radix: 16).leftPadded(2) }.joined(), want, "pieces, length \(n)")
+        }
     }
 }
 
