@@ -34,6 +34,9 @@ struct SiteContext {
             "tags": fm.tags,
             "has_tags": !fm.tags.isEmpty,
         ]
+        let byline = [fm.date, fm.author].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")
+        ctx["byline"] = byline
+        ctx["has_byline"] = !byline.isEmpty
         if let s = fm.summary { ctx["summary"] = s }
         if let d = fm.date { ctx["date"] = d }
         if let a = fm.author { ctx["author"] = a }
