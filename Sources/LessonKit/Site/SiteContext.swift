@@ -10,7 +10,12 @@ struct SiteContext {
 
     private func link(_ l: Lesson?) -> Any {
         guard let l else { return false }
-        return ["href": l.slug + ".html", "title": l.title]
+        return ["href": Self.href(l), "title": l.title]
+    }
+
+    /// A page's address relative to the site, percent-encoded (file names may hold spaces or any script).
+    static func href(_ l: Lesson) -> String {
+        (l.slug + ".html").addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? l.slug + ".html"
     }
 
     private var provenance: String { "lessons \(LessonKitInfo.version) · KaTeX \(katexVersion) · highlight.js \(highlightVersion)" }
@@ -45,7 +50,7 @@ struct SiteContext {
 
     func index(_ lessons: [Lesson], intro: PageRenderer.Output?) -> String {
         let items: [[String: Any]] = lessons.enumerated().map { k, l in
-            var d: [String: Any] = ["href": l.slug + ".html", "title": l.title, "number": k + 1]
+            var d: [String: Any] = ["href": Self.href(l), "title": l.title, "number": k + 1]
             if let s = l.frontMatter.summary { d["summary"] = s }
             return d
         }
