@@ -43,6 +43,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ran_lessons() { grep -c '^running ' "$WORK/log" || true; }
 
 export CI=1   # plain progress lines, which this script counts
+echo "load average before: $(cut -d" " -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine slows the cold build most)"
 read cold rc < <(timed_build)
 echo "cold build (5 lessons x 20 cells, compile + run + render): ${cold} s (exit $rc, ran $(ran_lessons) lessons)"
 [ "$rc" = 0 ] || { cat "$WORK/log"; exit 1; }
@@ -69,3 +70,4 @@ read t1 rc1 < <(timed_build); e1=$(grep -c 'error: expectation failed: arithmeti
 read t2 rc2 < <(timed_build); e2=$(grep -c 'error: expectation failed: arithmetic is broken' "$WORK/log" || true)
 echo "failing cell: build exit $rc1 (reported ${e1}x), rebuild from cache ${t2} s exit $rc2 (reported ${e2}x, ran $(ran_lessons) lessons)"
 grep 'arithmetic is broken' "$WORK/log" | head -1
+echo "load average after: $(cut -d" " -f1-3 /proc/loadavg)"
