@@ -133,7 +133,11 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
             _stats.lessonsRun += 1
             _stats.cellsRun += results.values.filter { $0.status != .notRun }.count
         }
-        ResultCache.store(directory: resultsDirectory, file: file, key: key, results: results, inputs: inputs, root: options.root, cells: runnable)
+        // A time limit hit depends on how busy the machine was, not only on the cells: such
+        // results are reported but not cached, so the next build tries again.
+        if !results.values.contains(where: { $0.status == .timedOut }) {
+            ResultCache.store(directory: resultsDirectory, file: file, key: key, results: results, inputs: inputs, root: options.root, cells: runnable)
+        }
         progress?.lessonFinished(file: file, cached: false, results: results, seconds: secs)
         return results
     }

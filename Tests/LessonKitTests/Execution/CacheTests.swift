@@ -86,6 +86,16 @@ final class CacheTests: XCTestCase {
         XCTAssertEqual(ex.stats.lessonsCached, 1)
     }
 
+    func testTimeoutsAreReportedButNotCached() throws {
+        let dir = try makeTempDirectory()
+        let cache = dir.appendingPathComponent(".lessons-cache")
+        let text = "```swift timeout=0.5\nvar n = 0\nwhile n >= 0 { n = (n &+ 1) & 0xffff }\n```\n"
+        let ex = try RuntimeProducts.executor(cache: cache, root: dir)
+        XCTAssertEqual(try ex.execute(file: "Lessons/t.md", cells: lessonCells(text, file: "Lessons/t.md"))[0]?.status, .timedOut)
+        XCTAssertEqual(try ex.execute(file: "Lessons/t.md", cells: lessonCells(text, file: "Lessons/t.md"))[0]?.status, .timedOut)
+        XCTAssertEqual(ex.stats.lessonsRun, 2, "a timeout depends on the machine's load: the next build tries again")
+    }
+
     func testDeclaredDataFilesInvalidateTheCache() throws {
         let dir = try makeTempDirectory()
         try "1 2 3".write(to: dir.appendingPathComponent("data.txt"), atomically: true, encoding: .utf8)
