@@ -108,6 +108,15 @@ do {
     print("s/epoch: \(f2(report.seconds / Double(max(report.epochs.count, 1))))")
     print("samples per CPU-second: \(Int(n / max(cpuTotal, 1e-9)))")
     print("GFLOP/s: \(f2(rate * flopsPerSample / 1e9)) (\(f2(flopsPerSample / 1e6)) MFLOP per sample)")
+    if args.model == "vae" {
+        // The same products alone, best of 20 rounds, measured now in this process: the peak.
+        let shapes = VAEEngine.trainingStepShapes(batch: args.batch)
+        let peak1 = VAEEngine.sgemmThroughput(shapes, threads: 1)
+        let peak2 = VAEEngine.sgemmThroughput(shapes, threads: args.threads)
+        let perCPU = n / max(cpuTotal, 1e-9) * flopsPerSample / 1e9
+        print("sgemm peak on the step's shapes: \(f2(peak1)) GFLOP/s on 1 thread, \(f2(peak2)) on \(args.threads)")
+        print("fraction of peak: \(Int((rate * flopsPerSample / 1e9 / peak2 * 100).rounded()))% (wall clock vs \(args.threads)-thread peak), \(Int((perCPU / peak1 * 100).rounded()))% per CPU-second (\(f2(perCPU)) GFLOP per CPU-second vs 1-thread peak)")
+    }
     print("test -ELBO: \(f2(Double(elbo)))")
     print("test IWAE k=\(args.iwae): \(f2(Double(-iwae))) (as -log p(x))")
 } catch {
