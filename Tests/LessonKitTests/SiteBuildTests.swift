@@ -259,8 +259,12 @@ final class BrowserTests: XCTestCase {
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
         try p.run()
+        // a browser that hangs must not hang the test run
+        let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: watchdog)
         let dom = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        watchdog.cancel()
         XCTAssertEqual(p.terminationStatus, 0)
         XCTAssertTrue(dom.contains("<h1>Math</h1>"), "page loaded")
         XCTAssertGreaterThanOrEqual(dom.components(separatedBy: "class=\"katex\"").count - 1, 8)
