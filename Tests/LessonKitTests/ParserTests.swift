@@ -136,6 +136,13 @@ final class CellParsingTests: XCTestCase {
         XCTAssertTrue(l.diagnostics[0].message.contains("unterminated code fence"))
     }
 
+    func testEmptyCellAndEmptyFile() {
+        XCTAssertEqual(parse("```swift\n```\n").cells.map(\.code), [""])
+        let empty = parse("")
+        XCTAssertTrue(empty.blocks.isEmpty && empty.diagnostics.isEmpty)
+        XCTAssertEqual(parse("---\n---\n").blocks.count, 0)
+    }
+
     func testLongerFencesAndNestedBackticks() {
         let l = parse("````markdown\n```swift\ninner\n```\n````\n\nafter $x$\n")
         XCTAssertEqual(l.cells.count, 1)

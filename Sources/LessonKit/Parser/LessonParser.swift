@@ -38,7 +38,7 @@ public enum LessonParser {
             rewriteLessonLinks(n)
             switch cmark_node_get_type(n) {
             case CMARK_NODE_CODE_BLOCK:
-                var code = String(cString: cmark_node_get_literal(n))
+                var code = cmark_node_get_literal(n).map { String(cString: $0) } ?? ""
                 if code.hasSuffix("\n") { code.removeLast() }
                 if let fence = protected.fences[line] {
                     let (language, opts, diags) = CellOptionsParser.parse(info: fence.info, line: line,
