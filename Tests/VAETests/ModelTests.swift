@@ -219,6 +219,26 @@ final class TrainingTests: XCTestCase {
         for i in stride(from: 0, to: p1.count, by: 101) { XCTAssertEqual(p1[i], p2[i], accuracy: 1e-3) }
     }
 
+    /// One core, or product blocks on two (which the tuner switches between while training),
+    /// give bit-identical results.
+    func testOneAndTwoCoresGiveIdenticalResults() throws {
+        let d = try data()
+        let x = d.images.rows(0..<1280)
+        func run(threads: String, chunks: String?) throws -> [Float] {
+            setenv("VAE_THREADS", threads, 1)
+            if let chunks { setenv("VAE_GEMM_CHUNKS", chunks, 1) }
+            defer { unsetenv("VAE_THREADS"); unsetenv("VAE_GEMM_CHUNKS") }
+            var rng = SeededGenerator(seed: 7)
+            // Wide enough that the products are cut into blocks (≥ 2^20 multiply-adds).
+            let vae = VAE(inputSize: 784, hiddenSize: 128, latentSize: 4, using: &rng)
+            try vae.train(on: x, epochs: 2, batchSize: 128, options: TrainingOptions(showProgress: false), using: &rng)
+            return vae.parameters.flatMap(\.scalars)
+        }
+        let one = try run(threads: "1", chunks: nil)
+        XCTAssertEqual(one, try run(threads: "2", chunks: "8"))
+        XCTAssertEqual(one, try run(threads: "2", chunks: nil))
+    }
+
     func testWarmupFreeBitsBinarizationAndActiveUnits() throws {
         let d = try data()
         var rng = SeededGenerator(seed: 2)
