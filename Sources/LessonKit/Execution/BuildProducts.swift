@@ -111,7 +111,7 @@ public struct Toolchain: Sendable {
     }
 }
 
-/// Identities of build files, plus memoized facts about them (the compiler's version).
+/// Content hashes of build files memoized by (size, mtime), and the compiler's version.
 struct FileFingerprints {
     struct Entry: Codable { var size: UInt64; var mtime: Double; var hash: String }
     let storeURL: URL
@@ -130,12 +130,19 @@ struct FileFingerprints {
         return (size, mtime)
     }
 
-    /// A build file's identity: size and modification time, like make. Hashing the libraries'
-    /// bytes would spare a re-run only when a rebuild produced identical bytes, which relinking
-    /// rarely does, and costs seconds in debug builds.
+    /// A build file's content hash, recomputed only when its size or modification time
+    /// changed. Content, not mtime, so a rebuild that produces the same library (after a
+    /// Package.swift edit, a branch switch and back) re-runs no lesson and retrains no model.
     mutating func hash(_ path: String) -> String {
         guard let st = FileFingerprints.stat(path) else { return "missing" }
-        return "\(st.size)@\(st.mtime)"
+        if let e = entries[path], e.size == st.size, e.mtime == st.mtime { return e.hash }
+        guard let data = FileManager.default.contents(atPath: path) else { return "unreadable" }
+        var h = SHA256()
+        h.update(data)
+        let hex = h.finalizeHex()
+        entries[path] = Entry(size: st.size, mtime: st.mtime, hash: hex)
+        dirty = true
+        return hex
     }
 
     mutating func save() {

@@ -54,6 +54,18 @@ final class RunnerUnitTests: XCTestCase {
         XCTAssertNil(Collector.fatalErrorLine("Fatal error: no location"))
     }
 
+    func testBuildFilesAreIdentifiedByContentNotModificationTime() throws {
+        let dir = try makeTempDirectory()
+        let lib = dir.appendingPathComponent("libX.so")
+        try Data("same bytes".utf8).write(to: lib)
+        var prints = FileFingerprints(storeURL: dir.appendingPathComponent("fp.json"))
+        let first = prints.hash(lib.path)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 100)], ofItemAtPath: lib.path)
+        XCTAssertEqual(prints.hash(lib.path), first, "a relink with the same bytes changes nothing")
+        try Data("other bytes".utf8).write(to: lib)
+        XCTAssertNotEqual(prints.hash(lib.path), first)
+    }
+
     func testMissingRuntimeIsAClearSetupError() {
         XCTAssertThrowsError(try BuildProducts.locate(explicit: URL(fileURLWithPath: "/nonexistent"))) { e in
             let text = "\(e)"
