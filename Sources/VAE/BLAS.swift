@@ -28,13 +28,13 @@ struct ParallelGEMM {
     /// (bias + activation in the forward pass, the Adam update of a weight block in the backward).
     func callAsFunction(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
                         _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                        _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                        beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int,
                         then: ((_ m0: Int, _ mm: Int, _ n0: Int, _ nn: Int) -> Void)? = nil) {
         let t0 = StepProfile.on ? now() : 0
         defer { if StepProfile.on { StepProfile.gemm += now() - t0 } }
         let work = m * n * k
         guard enabled, work >= 1 << 20 else {
-            sgemm(transA, transB, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc)
+            sgemm(transA, transB, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
             then?(0, m, 0, n)
             return
         }
@@ -44,7 +44,7 @@ struct ParallelGEMM {
             DispatchQueue.concurrentPerform(iterations: parts) { i in
                 let n0 = i * step, nn = min(step, n - n0)
                 sgemm(transA, transB, m: m, n: nn, k: k, a, lda: lda, transB ? b + n0 * ldb : b + n0, ldb: ldb,
-                      c + n0, ldc: ldc)
+                      beta: beta, c + n0, ldc: ldc)
                 then?(0, m, n0, nn)
             }
         } else {  // split the rows of C
@@ -53,7 +53,7 @@ struct ParallelGEMM {
             DispatchQueue.concurrentPerform(iterations: parts) { i in
                 let m0 = i * step, mm = min(step, m - m0)
                 sgemm(transA, transB, m: mm, n: n, k: k, transA ? a + m0 : a + m0 * lda, lda: lda, b, ldb: ldb,
-                      c + m0 * ldc, ldc: ldc)
+                      beta: beta, c + m0 * ldc, ldc: ldc)
                 then?(m0, mm, 0, n)
             }
         }

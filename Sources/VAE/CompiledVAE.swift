@@ -122,7 +122,8 @@ final class CompiledVAE {
     private func adamBlock(_ u: AdamStep, offset: Int, ld: Int, _ m0: Int, _ mm: Int, _ n0: Int, _ nn: Int) {
         for r in m0..<(m0 + mm) {
             let o = offset + r * ld + n0
-            adamSIMD(P, G, M, V, range: o..<(o + nn), lr: u.lr, beta1: u.beta1, beta2: u.beta2, epsilon: u.epsilon, c1: u.c1, c2: u.c2)
+            adamSIMD(P, G, M, V, range: o..<(o + nn), lr: u.lr, beta1: u.beta1, beta2: u.beta2, epsilon: u.epsilon,
+                     c1: u.c1, c2: u.c2, clearGradient: true)
         }
     }
 
@@ -133,9 +134,11 @@ final class CompiledVAE {
                                w: Int, b: Int, dx: UnsafeMutablePointer<Float>?, update: AdamStep?) {
         // dx = dy W first: it needs W before this step's update.
         if let dx { gemm(false, false, m: rows, n: k, k: n, dy, lda: n, P + w, ldb: k, dx, ldc: k) }
-        // dW = dyᵀ x, each block updated by Adam while it is still in cache.
+        // dW = dyᵀ x, each block updated by Adam while it is still in cache. Adam leaves the
+        // block zeroed, so the next step accumulates into it (beta 1) and OpenBLAS skips its
+        // separate zeroing pass over C.
         if let u = update {
-            gemm(true, false, m: n, n: k, k: rows, dy, lda: n, x, ldb: k, G + w, ldc: k) { m0, mm, n0, nn in
+            gemm(true, false, m: n, n: k, k: rows, dy, lda: n, x, ldb: k, beta: gradientIsZero ? 1 : 0, G + w, ldc: k) { m0, mm, n0, nn in
                 self.adamBlock(u, offset: w, ld: k, m0, mm, n0, nn)
             }
         } else {
@@ -144,6 +147,9 @@ final class CompiledVAE {
         columnSums(dy, rows: rows, cols: n, into: G + b)
         if let u = update { adamBlock(u, offset: b, ld: n, 0, 1, 0, n) }
     }
+
+    /// True while every weight gradient block is zero (fresh, or cleared by the fused Adam).
+    var gradientIsZero = true
 
     /// Forward + backward for a batch `x` (`rows × D`) with noise already in `eps`.
     /// Returns (Σ BCE, Σ KL) over the batch; gradients of Σ BCE + β·KL land in G. With `update`,
@@ -184,6 +190,7 @@ final class CompiledVAE {
         // Loss and dlogits in one pass.
         let bce = bceWithLogitsAndGradient(decA[nd - 1], x, dDec[nd - 1], count: B * D)
         guard bce.isFinite && kl.isFinite else { return (bce, kl) }
+        defer { gradientIsZero = update != nil }
         // Decoder backward.
         for i in stride(from: nd - 1, through: 0, by: -1) {
             let input: UnsafePointer<Float> = i == 0 ? UnsafePointer(z) : UnsafePointer(decA[i - 1])

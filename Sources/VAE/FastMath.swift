@@ -98,15 +98,16 @@ func sqrtNonNegative(_ v: F8) -> F8 {
     return v * y
 }
 
-/// Adam over a flat buffer, eight lanes at a time.
-func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+/// Adam over a flat buffer, eight lanes at a time; with `clearGradient`, g is zeroed after use.
+func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
               _ v: UnsafeMutablePointer<Float>, range: Range<Int>, lr: Float, beta1: Float, beta2: Float,
-              epsilon: Float, c1: Float, c2: Float) {
+              epsilon: Float, c1: Float, c2: Float, clearGradient: Bool = false) {
     let step = F8(repeating: lr / c1), rc2 = F8(repeating: 1 / c2.squareRoot()), e = F8(repeating: epsilon)
     let b1 = F8(repeating: beta1), b2 = F8(repeating: beta2), b1c = F8(repeating: 1 - beta1), b2c = F8(repeating: 1 - beta2)
     var i = range.lowerBound
     while i + 8 <= range.upperBound {
         let gi = load8(g + i)
+        if clearGradient { store8(.zero, g + i) }
         let mi = b1 * load8(m + i) + b1c * gi
         let vi = b2 * load8(v + i) + b2c * gi * gi
         store8(mi, m + i); store8(vi, v + i)
@@ -116,6 +117,7 @@ func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: 
     if i < range.upperBound {
         adamUpdate(p + i, g + i, m + i, v + i, count: range.upperBound - i, lr: lr, beta1: beta1, beta2: beta2,
                    epsilon: epsilon, c1: c1, c2: c2)
+        if clearGradient { (g + i).update(repeating: 0, count: range.upperBound - i) }
     }
 }
 

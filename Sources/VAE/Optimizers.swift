@@ -83,7 +83,7 @@ func adamUpdate(_ p: inout [Float], _ g: [Float], _ m: inout [Float], _ v: inout
         g.withUnsafeBufferPointer { gp in
             m.withUnsafeMutableBufferPointer { mp in
                 v.withUnsafeMutableBufferPointer { vp in
-                    adamSIMD(pp.baseAddress!, gp.baseAddress!, mp.baseAddress!, vp.baseAddress!, range: 0..<n,
+                    adamSIMD(pp.baseAddress!, UnsafeMutablePointer(mutating: gp.baseAddress!), mp.baseAddress!, vp.baseAddress!, range: 0..<n,
                              lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
                 }
             }
