@@ -384,7 +384,7 @@ public struct Diagram: SVGConvertible, IssueReporting {
         if !issues.isEmpty {
             s += "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"
             for (i, e) in issues.prefix(3).enumerated() {
-                s += "<text x=\"8\" y=\"\(num(h0 + 8 + Double(i) * 15))\">\((e.severity == .error ? "✕ " : "⚠ ") + esc(e.description))</text>"
+                s += "<text x=\"8\" y=\"\(num(h0 + 8 + Double(i) * 15))\">\((e.severity == .error ? "✕ " : "⚠ ") + escapeXML(e.description))</text>"
             }
             s += "</g>\n"
         }

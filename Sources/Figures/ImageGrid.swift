@@ -134,7 +134,7 @@ public struct ImageGrid: SVGConvertible, IssueReporting {
             s += "<g font-size=\"13\" fill=\"currentColor\" text-anchor=\"end\">"
             for (r, lab) in rowLabels.prefix(rows).enumerated() {
                 let cy = y0 + Double(r) * (cellH + g * scale) + cellH / 2 + 4.5
-                s += "<text x=\"\(num(x0 - 8))\" y=\"\(num(cy))\">\(esc(lab))</text>"
+                s += "<text x=\"\(num(x0 - 8))\" y=\"\(num(cy))\">\(escapeXML(lab))</text>"
             }
             s += "</g>\n"
         }
@@ -142,14 +142,14 @@ public struct ImageGrid: SVGConvertible, IssueReporting {
             s += "<g font-size=\"12\" fill=\"currentColor\" text-anchor=\"middle\">"
             for (c, lab) in columnLabels.prefix(columns).enumerated() {
                 let cx = x0 + Double(c) * (cellW + g * scale) + cellW / 2
-                s += "<text x=\"\(num(cx))\" y=\"\(num(y0 - 6))\">\(esc(lab))</text>"
+                s += "<text x=\"\(num(cx))\" y=\"\(num(y0 - 6))\">\(escapeXML(lab))</text>"
             }
             s += "</g>\n"
         }
         if !issues.isEmpty {
             s += "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"
             for (i, e) in issues.prefix(3).enumerated() {
-                s += "<text x=\"8\" y=\"\(num(top + max(imgH, 20) + 20 + Double(i) * 15))\">\((e.severity == .error ? "✕ " : "⚠ ") + esc(e.description))</text>"
+                s += "<text x=\"8\" y=\"\(num(top + max(imgH, 20) + 20 + Double(i) * 15))\">\((e.severity == .error ? "✕ " : "⚠ ") + escapeXML(e.description))</text>"
             }
             s += "</g>\n"
         }

@@ -534,7 +534,7 @@ enum PlotRenderer {
             taken.append(r)
             let t = c.bar.hi > c.bar.lo ? (lv.level - c.bar.lo) / (c.bar.hi - c.bar.lo) : 0.5
             let fill = overHeatmap ? "currentColor" : c.bar.color(t).svg
-            s += "<text x=\"\(num(at.0))\" y=\"\(num(at.1 + 4))\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(fill)\" style=\"paint-order:stroke;stroke:var(--fig-bg,#fff);stroke-width:4px;stroke-linejoin:round\">\(esc(text))</text>\n"
+            s += "<text x=\"\(num(at.0))\" y=\"\(num(at.1 + 4))\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(fill)\" style=\"paint-order:stroke;stroke:var(--fig-bg,#fff);stroke-width:4px;stroke-linejoin:round\">\(escapeXML(text))</text>\n"
         }
         return s
     }
@@ -568,13 +568,13 @@ enum PlotRenderer {
             guard l.xs.accepts(r.value) else { return "" }
             let x = l.xs(r.value)
             var s = "<path d=\"M\(num(x)) \(num(pl.y))V\(num(pl.maxY))\" stroke=\"\(r.color.svg)\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>\n"
-            if let t = r.label { s += "<text x=\"\(num(x + 4))\" y=\"\(num(pl.y + 14))\" font-size=\"12\" fill=\"\(r.color.svg)\">\(esc(t))</text>\n" }
+            if let t = r.label { s += "<text x=\"\(num(x + 4))\" y=\"\(num(pl.y + 14))\" font-size=\"12\" fill=\"\(r.color.svg)\">\(escapeXML(t))</text>\n" }
             return s
         }
         guard l.ys.accepts(r.value) else { return "" }
         let y = l.ys(r.value)
         var s = "<path d=\"M\(num(pl.x)) \(num(y))H\(num(pl.maxX))\" stroke=\"\(r.color.svg)\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>\n"
-        if let t = r.label { s += "<text x=\"\(num(pl.maxX - 4))\" y=\"\(num(y - 5))\" font-size=\"12\" text-anchor=\"end\" fill=\"\(r.color.svg)\">\(esc(t))</text>\n" }
+        if let t = r.label { s += "<text x=\"\(num(pl.maxX - 4))\" y=\"\(num(y - 5))\" font-size=\"12\" text-anchor=\"end\" fill=\"\(r.color.svg)\">\(escapeXML(t))</text>\n" }
         return s
     }
 
@@ -607,9 +607,9 @@ enum PlotRenderer {
     }
 
     static func tickLabelMarkup(_ s: String) -> String {
-        guard let r = s.range(of: "^") else { return esc(s) }
+        guard let r = s.range(of: "^") else { return escapeXML(s) }
         let base = String(s[..<r.lowerBound]), exp = String(s[r.upperBound...]).replacingOccurrences(of: "-", with: "−")
-        return esc(base) + "<tspan dy=\"-5\" font-size=\"9\">\(esc(exp))</tspan>"
+        return escapeXML(base) + "<tspan dy=\"-5\" font-size=\"9\">\(escapeXML(exp))</tspan>"
     }
 
     static func drawAxes(_ p: Panel, _ l: Layout) -> String {
@@ -645,12 +645,12 @@ enum PlotRenderer {
         }
         s += "</g>\n"
         if let t = a.xLabel, l.shared?.showXLabel ?? true {
-            s += "<text x=\"\(num(pl.x + pl.w / 2))\" y=\"\(num(pl.maxY + 40))\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
+            s += "<text x=\"\(num(pl.x + pl.w / 2))\" y=\"\(num(pl.maxY + 40))\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(escapeXML(t))</text>\n"
         }
         if let t = a.yLabel, l.shared?.showYLabel ?? true {
             let w = l.yTickLabels.map(labelWidth).max() ?? 10
             let x = showY ? pl.x - 14 - w - 8 : pl.x - 14
-            s += "<text transform=\"translate(\(num(x)) \(num(pl.y + pl.h / 2))) rotate(-90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
+            s += "<text transform=\"translate(\(num(x)) \(num(pl.y + pl.h / 2))) rotate(-90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(escapeXML(t))</text>\n"
         }
         if let t = a.title {
             s += titleText(t, x: pl.x + pl.w / 2, y: l.frame.y + 22, minX: l.frame.x, maxX: l.frame.maxX, size: titleFont)
@@ -684,7 +684,7 @@ enum PlotRenderer {
             case .ring(let c):
                 s += "<ellipse cx=\"\(num(x + 11))\" cy=\"\(num(y - 4))\" rx=\"10\" ry=\"5\" fill=\"none\" stroke=\"\(c.svg)\" stroke-width=\"2\"/>"
             }
-            s += "<text x=\"\(num(x + 30))\" y=\"\(num(y))\" fill=\"currentColor\">\(esc(e.label))</text>"
+            s += "<text x=\"\(num(x + 30))\" y=\"\(num(y))\" fill=\"currentColor\">\(escapeXML(e.label))</text>"
         }
         return s + "</g>\n"
     }
@@ -697,11 +697,11 @@ enum PlotRenderer {
         for t in ticks { d += "M\(num(r.maxX)) \(num(sc(t)))h4" }
         if let lv = cb.levels { for v in lv { d += "M\(num(r.x)) \(num(sc(v)))h\(num(r.w))" } }
         s += "<path d=\"\(d)\" stroke=\"currentColor\" stroke-width=\"1\"/>\n<g font-size=\"\(num(tickFont))\" fill=\"currentColor\">"
-        for (t, lab) in zip(ticks, labels) { s += "<text x=\"\(num(r.maxX + 7))\" y=\"\(num(sc(t) + 4))\">\(esc(lab))</text>" }
+        for (t, lab) in zip(ticks, labels) { s += "<text x=\"\(num(r.maxX + 7))\" y=\"\(num(sc(t) + 4))\">\(escapeXML(lab))</text>" }
         s += "</g>\n"
         if let lab = cb.label {
             let w = labels.map { textWidth($0, tickFont) }.max() ?? 20
-            s += "<text transform=\"translate(\(num(r.maxX + 14 + w)) \(num(r.y + r.h / 2))) rotate(90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(lab))</text>\n"
+            s += "<text transform=\"translate(\(num(r.maxX + 14 + w)) \(num(r.y + r.h / 2))) rotate(90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(escapeXML(lab))</text>\n"
         }
         return s
     }
@@ -712,7 +712,7 @@ enum PlotRenderer {
         if issues.count > 3 { lines.append("… and \(issues.count - 3) more") }
         var s = "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"
         let y0 = l.frame.maxY - Double(lines.count) * 15 + 8
-        for (i, t) in lines.enumerated() { s += "<text x=\"\(num(l.frame.x + 8))\" y=\"\(num(y0 + Double(i) * 15))\">\(esc(t))</text>" }
+        for (i, t) in lines.enumerated() { s += "<text x=\"\(num(l.frame.x + 8))\" y=\"\(num(y0 + Double(i) * 15))\">\(escapeXML(t))</text>" }
         return s + "</g>\n"
     }
 

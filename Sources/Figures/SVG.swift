@@ -35,8 +35,8 @@ func fixed(_ v: Double, _ decimals: Int) -> String {
     return s
 }
 
-/// XML-escapes text and attribute values.
-func esc(_ s: String) -> String {
+/// XML-escapes text and attribute values (also used by LessonRuntime for HTML it emits).
+public func escapeXML(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.count)
     for ch in s.unicodeScalars {
@@ -181,9 +181,9 @@ func markupWidth(_ runs: [TextRun], _ size: Double) -> Double {
 func markupTSpans(_ runs: [TextRun], _ size: Double) -> String {
     var out = ""
     for r in runs {
-        if r.level == 0 { out += esc(r.text); continue }
+        if r.level == 0 { out += escapeXML(r.text); continue }
         let dy = r.level < 0 ? size * 0.3 : -size * 0.4
-        out += "<tspan dy=\"\(num(dy))\" font-size=\"\(num(size * 0.7))\">\(esc(r.text))</tspan>"
+        out += "<tspan dy=\"\(num(dy))\" font-size=\"\(num(size * 0.7))\">\(escapeXML(r.text))</tspan>"
         out += "<tspan dy=\"\(num(-dy))\"></tspan>"
     }
     return out
@@ -209,7 +209,7 @@ func svgDocument(width: Double, height: Double, title: String, desc: String, bod
     var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(num(width / scale)) \(num(height / scale))\""
     s += " width=\"\(num(width))\" height=\"\(num(height))\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\""
     s += " font-family=\"\(fontFamily)\" style=\"color:var(--fig-fg,#222);max-width:100%;height:auto\">\n"
-    s += "<title id=\"\(id)-t\">\(esc(title))</title>\n<desc id=\"\(id)-d\">\(esc(desc))</desc>\n"
+    s += "<title id=\"\(id)-t\">\(escapeXML(title))</title>\n<desc id=\"\(id)-d\">\(escapeXML(desc))</desc>\n"
     s += b
     s += "</svg>\n"
     return s
@@ -222,5 +222,5 @@ func titleText(_ t: String, x: Double, y: Double, minX: Double, maxX: Double, si
     var fs = size, w = textWidth(t, fs) * 1.05  // bold is a little wider
     if w > avail { fs = max(10, fs * avail / w); w = textWidth(t, fs) * 1.05 }
     let cx = min(max(x, minX + 4 + w / 2), maxX - 4 - w / 2)
-    return "<text x=\"\(num(cx))\" y=\"\(num(y))\" font-size=\"\(num(fs))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(esc(t))</text>\n"
+    return "<text x=\"\(num(cx))\" y=\"\(num(y))\" font-size=\"\(num(fs))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(escapeXML(t))</text>\n"
 }

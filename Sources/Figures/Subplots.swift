@@ -91,7 +91,7 @@ public struct Subplots: SVGConvertible, IssueReporting {
         if !ownIssues.isEmpty {
             body += "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"
             for (i, e) in ownIssues.prefix(2).enumerated() {
-                body += "<text x=\"8\" y=\"\(num(height - 6 - Double(i) * 14))\">\((e.severity == .error ? "✕ " : "⚠ ") + esc(e.description))</text>"
+                body += "<text x=\"8\" y=\"\(num(height - 6 - Double(i) * 14))\">\((e.severity == .error ? "✕ " : "⚠ ") + escapeXML(e.description))</text>"
             }
             body += "</g>\n"
         }

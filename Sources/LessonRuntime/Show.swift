@@ -26,7 +26,7 @@ public func show(latex: String) {
 
 /// Shows a PNG image (e.g. bytes from the Figures image-grid encoder) as an `<img>` data URL.
 public func show(png: [UInt8], alt: String = "") {
-    let html = "<img class=\"cell-image\" alt=\"\(escapeHTML(alt))\" src=\"data:image/png;base64,\(base64(png))\">"
+    let html = "<img class=\"cell-image\" alt=\"\(escapeXML(alt))\" src=\"data:image/png;base64,\(base64(png))\">"
     _LessonRuntime.emit(kind: "html", value: html, fallback: "[PNG image, \(png.count) bytes]")
 }
 
@@ -69,12 +69,12 @@ public struct Table: CustomStringConvertible {
 
     public var html: String {
         var h = "<table class=\"cell-table\">"
-        if let c = caption { h += "<caption>\(escapeHTML(c))</caption>" }
+        if let c = caption { h += "<caption>\(escapeXML(c))</caption>" }
         if !headers.isEmpty {
-            h += "<thead><tr>" + headers.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr></thead>"
+            h += "<thead><tr>" + headers.map { "<th>\(escapeXML($0))</th>" }.joined() + "</tr></thead>"
         }
         h += "<tbody>"
-        for r in rows { h += "<tr>" + r.map { "<td>\(escapeHTML($0))</td>" }.joined() + "</tr>" }
+        for r in rows { h += "<tr>" + r.map { "<td>\(escapeXML($0))</td>" }.joined() + "</tr>" }
         return h + "</tbody></table>"
     }
 
@@ -90,23 +90,6 @@ public struct Table: CustomStringConvertible {
 
 extension String {
     fileprivate func padding(_ w: Int) -> String { count >= w ? self : self + String(repeating: " ", count: w - count) }
-}
-
-/// Escapes `& < > " '` for HTML text and attribute values.
-public func escapeHTML(_ s: String) -> String {
-    var r = ""
-    r.reserveCapacity(s.utf8.count)
-    for c in s.unicodeScalars {
-        switch c {
-        case "&": r += "&amp;"
-        case "<": r += "&lt;"
-        case ">": r += "&gt;"
-        case "\"": r += "&quot;"
-        case "'": r += "&#39;"
-        default: r.unicodeScalars.append(c)
-        }
-    }
-    return r
 }
 
 func base64(_ bytes: [UInt8]) -> String {
