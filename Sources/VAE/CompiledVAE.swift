@@ -202,12 +202,11 @@ final class CompiledVAE {
         }
         // Through the sampler and the KL: dμ = dz + β μ, dlogσ² = dz ε σ/2 + β (σ² − 1)/2.
         for i in 0..<B {
-            let mu = heads + i * L2, lv = mu + L, dmu = dHeads + i * L2, dlv = dmu + L
+            let mu = heads + i * L2, dmu = dHeads + i * L2, dlv = dmu + L
             for j in 0..<L {
                 let k = i * L + j, s = std[k], bw = beta * klMask[j]
                 dmu[j] = dz[k] + bw * mu[j]
                 dlv[j] = dz[k] * eps[k] * s * 0.5 + bw * 0.5 * (s * s - 1)
-                _ = lv
             }
         }
         // Heads and trunk backward.
@@ -376,7 +375,9 @@ extension VAE {
         }
         progress.finish()
         StepProfile.report()
-        if let bad = parameters.first(where: { !$0.isFinite }) { _ = bad; throw TrainingError.nonFinite(epoch: epochs, step: stepsPerEpoch, tensor: "a parameter") }
+        if let (name, _) = namedParameters.first(where: { !$0.1.isFinite }) {
+            throw TrainingError.nonFinite(epoch: epochs, step: stepsPerEpoch, tensor: name)
+        }
         return report
     }
 }
