@@ -24,6 +24,8 @@ final class CompiledVAE {
     var dDec: [UnsafeMutablePointer<Float>] = []   // gradients w.r.t. decoder layer outputs
     var dEnc: [UnsafeMutablePointer<Float>] = []   // gradients w.r.t. trunk layer outputs
     var klMask: [Float]
+    /// Per-pixel-column sums of the loss (see forwardBackward).
+    var bceColumnSums: UnsafeMutablePointer<Float>
     var adamStep = 0
     /// Block-parallel products (BLAS itself then runs on one thread during training).
     var gemm = ParallelGEMM.fromEnvironment(threads: blasThreadCount)
@@ -73,12 +75,13 @@ final class CompiledVAE {
         decA = decSizes.dropFirst().map { buf(maxBatch * $0) }
         dDec = decSizes.dropFirst().map { buf(maxBatch * $0) }
         klMask = [Float](repeating: 1, count: L)
+        bceColumnSums = buf(D)
         if loadParameters { load(from: vae) }
     }
 
     deinit {
         if ownsParameters { for p in [P, M, V] { p.deallocate() } }
-        for p in [G, heads, dHeads, eps, std, z, dz] + encA + dEnc + decA + dDec { p.deallocate() }
+        for p in [G, heads, dHeads, eps, std, z, dz, bceColumnSums] + encA + dEnc + decA + dDec { p.deallocate() }
     }
 
     /// (tensor, flat offset) pairs in `namedParameters` order: how the model's tensors map into the flat buffer.
@@ -131,9 +134,15 @@ final class CompiledVAE {
     /// G, and dx (if wanted) into `dx`.
     @inline(__always)
     private func denseBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int,
-                               w: Int, b: Int, dx: UnsafeMutablePointer<Float>?, update: AdamStep?) {
-        // dx = dy W first: it needs W before this step's update.
-        if let dx { gemm(false, false, m: rows, n: k, k: n, dy, lda: n, P + w, ldb: k, dx, ldc: k) }
+                               w: Int, b: Int, dx: UnsafeMutablePointer<Float>?, maskBy relu: UnsafePointer<Float>? = nil,
+                               update: AdamStep?) {
+        // dx = dy W first: it needs W before this step's update. Each block goes back through the
+        // ReLU below (zero where its output `relu` was ≤ 0) while it is in cache.
+        if let dx {
+            gemm(false, false, m: rows, n: k, k: n, dy, lda: n, P + w, ldb: k, dx, ldc: k) { m0, mm, n0, nn in
+                if let relu { reluMask(dx + m0 * k + n0, relu + m0 * k + n0, rows: mm, cols: nn, ld: k) }
+            }
+        }
         // dW = dyᵀ x, each block updated by Adam while it is still in cache. Adam leaves the
         // block zeroed, so the next step accumulates into it (beta 1) and OpenBLAS skips its
         // separate zeroing pass over C.
@@ -183,22 +192,31 @@ final class CompiledVAE {
         // Decoder.
         var d: UnsafePointer<Float> = UnsafePointer(z)
         let nd = decSizes.count - 1
-        for i in 0..<nd {
-            dense(d, rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], relu: i < nd - 1, decA[i])
+        for i in 0..<(nd - 1) {
+            dense(d, rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], relu: true, decA[i])
             d = UnsafePointer(decA[i])
         }
-        // Loss and dlogits in one pass.
-        let bce = bceWithLogitsAndGradient(decA[nd - 1], x, dDec[nd - 1], count: B * D)
+        // Logits, then the loss and dlogits, block by block while the logits are in cache. The
+        // loss is summed per pixel column (rows in order), then over columns: the same sum
+        // whichever way the product was cut into blocks.
+        let logits = decA[nd - 1], dLogits = dDec[nd - 1], bias = P + decB[nd - 1], cs = bceColumnSums
+        cs.update(repeating: 0, count: D)
+        gemm(false, true, m: B, n: D, k: decSizes[nd - 1], d, lda: decSizes[nd - 1], P + decW[nd - 1], ldb: decSizes[nd - 1],
+             logits, ldc: D) { m0, mm, n0, nn in
+            let o = m0 * self.D + n0
+            addBias(logits + o, bias + n0, rows: mm, cols: nn, ld: self.D, relu: false)
+            bceWithLogitsColumns(logits + o, x + o, dLogits + o, rows: mm, cols: nn, ld: self.D, columnSums: cs + n0)
+        }
+        var bce = 0.0
+        for j in 0..<D { bce += Double(cs[j]) }
         guard bce.isFinite && kl.isFinite else { return (bce, kl) }
         defer { gradientIsZero = update != nil }
         // Decoder backward.
         for i in stride(from: nd - 1, through: 0, by: -1) {
             let input: UnsafePointer<Float> = i == 0 ? UnsafePointer(z) : UnsafePointer(decA[i - 1])
             let dx: UnsafeMutablePointer<Float> = i == 0 ? dz : dDec[i - 1]
-            denseBackward(input, dDec[i], rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], dx: dx, update: update)
-            if i > 0 {  // through the ReLU below
-                reluMask(dDec[i - 1], decA[i - 1], count: B * decSizes[i])
-            }
+            denseBackward(input, dDec[i], rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], dx: dx,
+                          maskBy: i > 0 ? UnsafePointer(decA[i - 1]) : nil, update: update)
         }
         // Through the sampler and the KL: dμ = dz + β μ, dlogσ² = dz ε σ/2 + β (σ² − 1)/2.
         for i in 0..<B {
@@ -211,13 +229,13 @@ final class CompiledVAE {
         }
         // Heads and trunk backward.
         let nt = encSizes.count - 1
-        denseBackward(encA[nt - 1], dHeads, rows: B, in: H, out: L2, w: headW, b: headB, dx: dEnc[nt - 1], update: update)
+        denseBackward(encA[nt - 1], dHeads, rows: B, in: H, out: L2, w: headW, b: headB, dx: dEnc[nt - 1],
+                      maskBy: encA[nt - 1], update: update)
         for i in stride(from: nt - 1, through: 0, by: -1) {
-            let g = dEnc[i]
-            reluMask(g, encA[i], count: B * encSizes[i + 1])
             let input: UnsafePointer<Float> = i == 0 ? x : UnsafePointer(encA[i - 1])
-            denseBackward(input, g, rows: B, in: encSizes[i], out: encSizes[i + 1], w: encW[i], b: encB[i],
-                          dx: i == 0 ? nil : dEnc[i - 1], update: update)  // no gradient for the data
+            denseBackward(input, dEnc[i], rows: B, in: encSizes[i], out: encSizes[i + 1], w: encW[i], b: encB[i],
+                          dx: i == 0 ? nil : dEnc[i - 1], maskBy: i == 0 ? nil : UnsafePointer(encA[i - 1]),
+                          update: update)  // no gradient for the data
         }
         return (bce, kl)
     }
@@ -296,7 +314,8 @@ extension VAE {
         engine.gemm = sharded || threads < 2 ? ParallelGEMM(chunks: 1) : .fromEnvironment(threads: threads)
         openblasThreads(1)  // our own threads (workers or product blocks) are the parallelism
         defer { openblasThreads(savedThreads) }
-        var tuner = ParallelismTuner(parallelChunks: engine.gemm.chunks)
+        // An explicit VAE_GEMM_CHUNKS fixes the blocking (no tuning).
+        var tuner = ParallelismTuner(parallelChunks: getenv("VAE_GEMM_CHUNKS") == nil ? engine.gemm.chunks : 1)
         let results = UnsafeMutablePointer<(Double, Double)>.allocate(capacity: 2)
         defer { results.deallocate() }
         let n = data.rows, D = inputSize

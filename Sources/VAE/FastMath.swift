@@ -172,6 +172,40 @@ func reluMask(_ g: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, count
     while k < n { if a[k] <= 0 { g[k] = 0 }; k += 1 }
 }
 
+/// reluMask on a block of `rows × cols` with row stride `ld`.
+@inline(__always)
+func reluMask(_ g: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int) {
+    for r in 0..<rows { reluMask(g + r * ld, a + r * ld, count: cols) }
+}
+
+/// The fused Bernoulli loss on a block (`rows × cols`, row stride `ld`): writes σ(l) − x into
+/// `grad` and adds each column's BCE, row by row in order, into `columnSums`.
+@inline(__always)
+func bceWithLogitsColumns(_ l: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ grad: UnsafeMutablePointer<Float>,
+                          rows: Int, cols: Int, ld: Int, columnSums cs: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let lr = l + r * ld, xr = x + r * ld, gr = grad + r * ld
+        var j = 0
+        while j + 8 <= cols {
+            let lv = load8(lr + j), xv = load8(xr + j)
+            let a = lv.replacing(with: -lv, where: lv .< 0)
+            let e = expNonPositive(-a)
+            let inv = 1 / (1 + e)
+            let sig = (e * inv).replacing(with: inv, where: lv .>= 0)
+            store8(sig - xv, gr + j)
+            let pos = lv.replacing(with: 0, where: lv .< 0)
+            store8(load8(cs + j) + (pos - lv * xv + log1pUnit(e)), cs + j)
+            j += 8
+        }
+        while j < cols {
+            let v = lr[j], e = expf(-abs(v))
+            gr[j] = (v >= 0 ? 1 / (1 + e) : e / (1 + e)) - xr[j]
+            cs[j] += max(v, 0) - v * xr[j] + log1pf(e)
+            j += 1
+        }
+    }
+}
+
 /// db[j] = Σ_i dy[i, j].
 @inline(__always)
 func columnSums(_ dy: UnsafePointer<Float>, rows: Int, cols: Int, into db: UnsafeMutablePointer<Float>) {
