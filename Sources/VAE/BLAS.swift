@@ -32,8 +32,12 @@ struct ParallelGEMM {
                         then: ((_ m0: Int, _ mm: Int, _ n0: Int, _ nn: Int) -> Void)? = nil) {
         let t0 = StepProfile.on ? now() : 0
         defer { if StepProfile.on { StepProfile.gemm += now() - t0 } }
+        // Blocks of at least 2^21 multiply-adds: OpenBLAS switches to a different kernel for
+        // small products (about 100³), and a block must be summed exactly as the whole product
+        // would be, so that one core and two give the same numbers.
         let work = m * n * k
-        guard enabled, work >= 1 << 20 else {
+        let chunks = min(self.chunks, work >> 21)
+        guard chunks >= 2 else {
             sgemm(transA, transB, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
             then?(0, m, 0, n)
             return
