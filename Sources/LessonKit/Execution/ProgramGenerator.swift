@@ -14,10 +14,16 @@ struct GeneratedProgram {
 enum ProgramGenerator {
     static let rt = "LessonRuntime._LessonRuntime"
 
+    /// Foundation first (cells expect `exp`, `log`, `String(format:)` as in any Swift file on
+    /// Linux), then the project's modules.
+    static func imports(_ modules: [String], into w: inout Writer) {
+        for m in ["Foundation"] + modules { w.line("import \(m)") }
+    }
+
     /// The main program: every runnable cell except `compile-fail` ones, in order.
     static func main(file: String, cells: [Cell], modules: [String], defaultTimeout: Double) -> GeneratedProgram {
         var w = Writer()
-        for m in modules { w.line("import \(m)") }
+        imports(modules, into: &w)
         w.line("\(rt).start()")
         for cell in cells where cell.runs && !cell.options.compileFail {
             let timeout = cell.options.timeout ?? defaultTimeout
@@ -39,7 +45,7 @@ enum ProgramGenerator {
     /// For a `compile-fail` cell: the runnable cells before it, then it; only type-checked.
     static func compileFailProbe(file: String, cells: [Cell], target: Cell, modules: [String]) -> GeneratedProgram {
         var w = Writer()
-        for m in modules { w.line("import \(m)") }
+        imports(modules, into: &w)
         for cell in cells where cell.index < target.index && cell.runs && !cell.options.compileFail {
             if cell.options.shouldTrap { w.line("if Bool(\"true\")! {") }
             w.cell(cell, file: file)

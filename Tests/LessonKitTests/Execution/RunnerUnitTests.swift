@@ -23,6 +23,7 @@ final class RunnerUnitTests: XCTestCase {
         let p = ProgramGenerator.main(file: "Lessons/t.md", cells: cells.filter(\.runs), modules: ["Figures", "LessonRuntime"], defaultTimeout: 60)
         XCTAssertTrue(p.source.contains("#sourceLocation(file: \"Lessons/t.md\", line: 4)\nlet a = 1\n#sourceLocation()"), p.source)
         XCTAssertFalse(p.source.contains("broken("), "no-run cells are not compiled")
+        XCTAssertTrue(p.source.hasPrefix("import Foundation\nimport Figures\nimport LessonRuntime\n"), p.source)
         XCTAssertTrue(p.source.contains("if LessonRuntime._LessonRuntime.forkForTrap(cell: 2) {\n#sourceLocation(file: \"Lessons/t.md\", line: 12)\nfatalError()\n"), p.source)
     }
 
