@@ -120,26 +120,12 @@ public final class HierarchicalVAE: Module {
 
     /// Mean IWAE bound over a data set.
     public func iwae<G: RandomNumberGenerator>(on data: Tensor, samples k: Int, batchSize: Int = 500, using rng: inout G) -> Float {
-        var total = 0.0, s = 0
-        while s < data.rows {
-            let x = data.rows(s ..< min(s + batchSize, data.rows))
-            total += Double(iwae(x, samples: k, using: &rng)) * Double(x.rows)
-            s += batchSize
-        }
-        return Float(total / Double(data.rows))
+        datasetMean(data, batchSize: batchSize) { iwae($0, samples: k, using: &rng) }
     }
 
     /// Mean −ELBO over a data set, without a tape.
     public func negativeELBO<G: RandomNumberGenerator>(on data: Tensor, batchSize: Int = 1000, using rng: inout G) -> Float {
-        withoutGradients {
-            var total = 0.0, s = 0
-            while s < data.rows {
-                let x = data.rows(s ..< min(s + batchSize, data.rows))
-                total -= Double(elbo(x, using: &rng).value) * Double(x.rows)
-                s += batchSize
-            }
-            return Float(total / Double(data.rows))
-        }
+        withoutGradients { datasetMean(data, batchSize: batchSize) { -elbo($0, using: &rng).value } }
     }
 
     /// Trains with Adam on the summed −ELBO; metrics report the KL of each level.

@@ -194,27 +194,12 @@ extension VAE {
 
     /// Mean −ELBO over a data set (one sample per example), evaluated in batches without a tape.
     public func negativeELBO<G: RandomNumberGenerator>(on data: Tensor, batchSize: Int = 1000, using rng: inout G) -> Float {
-        withoutGradients {
-            var total = 0.0
-            var s = 0
-            while s < data.rows {
-                let x = data.rows(s ..< min(s + batchSize, data.rows))
-                total -= Double(elbo(x, using: &rng).value) * Double(x.rows)
-                s += batchSize
-            }
-            return Float(total / Double(data.rows))
-        }
+        withoutGradients { datasetMean(data, batchSize: batchSize) { -elbo($0, using: &rng).value } }
     }
 
     /// Mean IWAE bound over a data set.
     public func iwae<G: RandomNumberGenerator>(on data: Tensor, samples k: Int, batchSize: Int = 500, using rng: inout G) -> Float {
-        var total = 0.0, s = 0
-        while s < data.rows {
-            let x = data.rows(s ..< min(s + batchSize, data.rows))
-            total += Double(iwae(x, samples: k, using: &rng)) * Double(x.rows)
-            s += batchSize
-        }
-        return Float(total / Double(data.rows))
+        datasetMean(data, batchSize: batchSize) { iwae($0, samples: k, using: &rng) }
     }
 }
 
@@ -231,4 +216,16 @@ extension VAE {
         for (i, l) in decoder.layers.enumerated() { out += l.named("decoder.layers[\(i)]") }
         return out
     }
+}
+
+/// The mean over a data set of a per-example mean computed batch by batch (each batch's mean
+/// weighted by its rows), so evaluation memory stays bounded by `batchSize`.
+func datasetMean(_ data: Tensor, batchSize: Int, _ batchMean: (Tensor) -> Float) -> Float {
+    var total = 0.0, s = 0
+    while s < data.rows {
+        let x = data.rows(s ..< min(s + batchSize, data.rows))
+        total += Double(batchMean(x)) * Double(x.rows)
+        s += batchSize
+    }
+    return Float(total / Double(data.rows))
 }
