@@ -14,16 +14,7 @@ final class CLITests: XCTestCase {
 
     private func run(_ args: [String], in dir: URL) throws -> (status: Int32, out: String, err: String) {
         guard let binary else { throw XCTSkip("the lessons executable is not built next to the tests") }
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        return try runProcess(binary, args, in: dir)
     }
 
     func testBuildReportsErrorsAsFileLineColumnAndFails() throws {

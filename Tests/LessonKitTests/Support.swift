@@ -57,3 +57,24 @@ struct FakeExecutor: CellExecutor {
         return out
     }
 }
+
+/// Runs an executable to completion and returns its exit status and output. Standard error is
+/// drained on another thread so a child that writes a lot to both streams cannot block.
+func runProcess(_ exe: URL, _ args: [String], in dir: URL,
+                environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = args
+    p.currentDirectoryURL = dir
+    if let environment { p.environment = environment }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out; p.standardError = err
+    try p.run()
+    final class Drained: @unchecked Sendable { var data = Data() }  // written before `done` signals
+    let e = Drained(), done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async { e.data = err.fileHandleForReading.readDataToEndOfFile(); done.signal() }
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e.data, as: UTF8.self))
+}

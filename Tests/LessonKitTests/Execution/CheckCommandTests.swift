@@ -8,20 +8,10 @@ import XCTest
 /// `lessons check` end to end, through the built executable (as CI runs it).
 final class CheckCommandTests: XCTestCase {
     func run(_ exe: URL, _ args: [String], in dir: URL) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        p.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["CI"] = "1"
         env[BuildProducts.environmentVariable] = try RuntimeProducts.directory.get().path
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        return try runProcess(exe, args, in: dir, environment: env)
     }
 
     func testCheckReportsFailuresWritesJUnitAndExitsOne() throws {
