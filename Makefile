@@ -19,10 +19,10 @@ build: deps
 site: build
 	.build/release/lessons build
 
-# Every test: the package's unit, golden, browser and end-to-end tests, then the course itself.
-test: deps
-	swift test
-	$(MAKE) check
+# Every test: the course itself (`lessons check`), then the package's unit, golden, browser and
+# end-to-end tests (all XCTest; the empty Swift Testing pass is skipped so XCTest's summary closes the log).
+test: check
+	swift test --disable-swift-testing
 
 # CI check of the course: runs every cell and expect, renders every formula, checks links,
 # images and that the committed Output/ is current (exit 0 ok, 1 lesson failures, 2 setup).
