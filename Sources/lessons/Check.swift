@@ -259,7 +259,7 @@ enum JUnitReport {
             cases += "    <testcase classname=\"\(esc(lesson.file))\" name=\"page (formulas, links, images, up to date)\">"
             if !pageDiags.isEmpty {
                 failures += 1
-                cases += "\n      <failure type=\"page\" message=\"\(esc(pageDiags[0].message))\">\(esc(pageDiags.map(\.description).joined(separator: "\n")))</failure>\n    "
+                cases += failure(type: "page", pageDiags)
             }
             cases += "</testcase>\n"
             suites += "  <testsuite name=\"\(esc(lesson.file))\" tests=\"\(tests)\" failures=\"\(failures)\">\n\(cases)  </testsuite>\n"
@@ -270,10 +270,15 @@ enum JUnitReport {
         suites += "  <testsuite name=\"site\" tests=\"1\" failures=\"\(site.isEmpty ? 0 : 1)\">\n    <testcase classname=\"site\" name=\"site\">"
         if !site.isEmpty {
             totalFailures += 1
-            suites += "\n      <failure type=\"site\" message=\"\(esc(site[0].message))\">\(esc(site.map(\.description).joined(separator: "\n")))</failure>\n    "
+            suites += failure(type: "site", site)
         }
         suites += "</testcase>\n  </testsuite>\n"
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"lessons check\" tests=\"\(totalTests)\" failures=\"\(totalFailures)\" time=\"\(String(format: "%.3f", seconds))\">\n\(suites)</testsuites>\n"
+    }
+
+    /// A `<failure>` element: the first diagnostic's message as its summary, all of them as its text.
+    static func failure(type: String, _ diagnostics: [Diagnostic]) -> String {
+        "\n      <failure type=\"\(type)\" message=\"\(esc(diagnostics[0].message))\">\(esc(diagnostics.map(\.description).joined(separator: "\n")))</failure>\n    "
     }
 
     static func esc(_ s: String) -> String {
