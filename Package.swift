@@ -28,7 +28,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // The VAE engine: tensors, autodiff, layers, distributions, models, data, training.
-        .target(name: "VAE", dependencies: ["CBLAS", "CZlib"], swiftSettings: fastMath),
+        .target(name: "VAE", dependencies: ["CBLAS", "CZlib", "CKernels"], swiftSettings: fastMath),
+        // The engine's Adam loop in C (vectorized square root and division; see its comment).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-march=haswell", "-fno-math-errno"])]),
         // SVG plotting, no dependency on the rest of the project but zlib (PNG image grids).
         .target(name: "Figures", dependencies: ["CZlib"]),
         // What a lesson's cells see: show(_:), expect(_:_:), output capture protocol.

@@ -1,4 +1,3 @@
-import Dispatch
 import Glibc
 
 /// The "compiled" training step of a `VAE`, what `jax.jit` does for the JAX version: the
@@ -6,47 +5,78 @@ import Glibc
 /// matrix products straight into preallocated memory with transposes as flags, bias + ReLU
 /// fused into one pass, the loss fused with its gradient, Adam over one flat buffer.
 /// Tests check its gradients against the tape's.
+///
+/// Two lanes share the work of a step. The batch is cut into two halves of rows: each lane
+/// runs the forward pass and the input gradients (dx = dy W) of its own rows. Each weight
+/// gradient (dW = dyᵀ x, a sum over the whole batch) is cut into two halves of output units:
+/// each lane computes its half and applies Adam to it at once, while it is still in cache.
+/// A step is a sequence of phases with a barrier between them:
+///
+///     phase 0:  forward pass of the lane's rows, dx of backward layer 0
+///     phase p:  dW + Adam of backward layer p−1 (the lane's half), dx of backward layer p
+///
+/// so a weight is updated only after both lanes have used it for their dx, and each dW sees
+/// both lanes' dy. With two cores, a helper thread runs lane 1 (`LaneTeam`); with one, the
+/// caller runs each phase for lane 0 and then lane 1. Both ways do the same arithmetic, so
+/// one core and two give bit-identical results.
 final class CompiledVAE {
     let D: Int, L: Int
     let encSizes: [Int]   // [D, h1, ..., hk]
     let decSizes: [Int]   // [L, hk, ..., h1, D]
     let maxBatch: Int
     // Flat parameter layout (own order: the two heads are stacked into one 2L×H matrix).
-    var P, G, M, V: UnsafeMutablePointer<Float>
+    let P, G, M, V: UnsafeMutablePointer<Float>
     let total: Int
     var encW: [Int] = [], encB: [Int] = []
     var headW = 0, headB = 0
     var decW: [Int] = [], decB: [Int] = []
-    // Activations and their gradients, maxBatch rows each.
+    // The batch, activations and their gradients, maxBatch rows each.
+    let input: UnsafeMutablePointer<Float>
     var encA: [UnsafeMutablePointer<Float>] = []   // outputs of trunk layers
-    var heads, dHeads, eps, std, z, dz: UnsafeMutablePointer<Float>
+    let heads, dHeads, eps, std, z, dz: UnsafeMutablePointer<Float>
     var decA: [UnsafeMutablePointer<Float>] = []   // outputs of decoder layers (last = logits)
     var dDec: [UnsafeMutablePointer<Float>] = []   // gradients w.r.t. decoder layer outputs
     var dEnc: [UnsafeMutablePointer<Float>] = []   // gradients w.r.t. trunk layer outputs
-    var klMask: [Float]
-    /// Per-pixel-column sums of the loss (see forwardBackward).
-    var bceColumnSums: UnsafeMutablePointer<Float>
+    // Per lane: the loss summed per pixel column, the KL per latent dimension, the free-bits
+    // mask, and whether the step's loss was finite (each lane writes only its own row).
+    let laneColumnBCE: UnsafeMutablePointer<Float>
+    let laneKL: UnsafeMutablePointer<Double>
+    let laneKLMask: UnsafeMutablePointer<Float>
+    let laneGoesOn: UnsafeMutablePointer<Bool>
     var adamStep = 0
-    /// Block-parallel products (BLAS itself then runs on one thread during training).
-    var gemm = ParallelGEMM.fromEnvironment(threads: blasThreadCount)
-    /// False for a worker that shares another's parameters and Adam state.
-    private var ownsParameters = true
-    /// Threads for the Adam pass (VAE_ADAM_THREADS overrides; default 2 when BLAS has 2+).
-    var adamThreads: Int = {
-        if let e = getenv("VAE_ADAM_THREADS"), let n = Int(String(cString: e)) { return max(1, n) }
-        return min(2, max(1, blasThreadCount))
-    }()
+    /// True while every weight gradient is zero (fresh, or cleared by the fused Adam), so the
+    /// next dW can accumulate into it (beta 1) and OpenBLAS skips its zeroing pass over C.
+    var gradientIsZero = true
 
-    /// A second worker for data-parallel steps: same layout, the leader's parameters and Adam
-    /// moments, its own gradient and activation buffers.
-    convenience init(sharing leader: CompiledVAE, vae: VAE, maxBatch: Int) {
-        self.init(vae, maxBatch: maxBatch, loadParameters: false)
-        for p in [P, M, V] { p.deallocate() }
-        P = leader.P; M = leader.M; V = leader.V
-        ownsParameters = false
+    /// One dense layer as the backward pass sees it.
+    struct BackwardLayer {
+        let input: UnsafePointer<Float>          // x (all rows)
+        let dy: UnsafeMutablePointer<Float>      // gradient w.r.t. the layer's output, after its activation
+        let dx: UnsafeMutablePointer<Float>?     // gradient w.r.t. x, or nil for the data
+        let mask: UnsafePointer<Float>?          // ReLU output that x came from (dx is zeroed where ≤ 0)
+        let w: Int, b: Int, fanIn: Int, fanOut: Int
+        let afterSampler: Bool                   // dy is dHeads: run the sampler's backward first
+    }
+    private(set) var backwardLayers: [BackwardLayer] = []
+    var phaseCount: Int { backwardLayers.count + 1 }
+
+    /// Where a step's rows come from: `indices` into the rows of `data`, and, for dynamic
+    /// binarization, one uniform threshold per pixel.
+    struct BatchSource {
+        let data: UnsafePointer<Float>
+        let indices: UnsafePointer<Int>
+        let thresholds: UnsafePointer<Float>?
     }
 
-    init(_ vae: VAE, maxBatch: Int, loadParameters: Bool = true) {
+    /// Inputs of the step being run (set by `step` before the lanes start).
+    private struct StepInputs {
+        var rows = 0, klWeight: Float = 1, freeBits: Float = 0
+        var update: AdamStep? = nil
+        var source: BatchSource? = nil
+    }
+    private var current = StepInputs()
+
+    init(_ vae: VAE, maxBatch: Int) {
         D = vae.inputSize; L = vae.latentSize
         encSizes = [vae.inputSize] + vae.hiddenSizes
         decSizes = [vae.latentSize] + vae.hiddenSizes.reversed() + [vae.inputSize]
@@ -64,24 +94,44 @@ final class CompiledVAE {
             decB.append(off); off += decSizes[i + 1]
         }
         total = off
-        func buf(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1)); p.initialize(repeating: 0, count: max(n, 1)); return p
+        func buf<T: Numeric>(_ n: Int, _: T.Type = Float.self) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1)); p.initialize(repeating: 0, count: max(n, 1)); return p
         }
         P = buf(total); G = buf(total); M = buf(total); V = buf(total)
+        input = buf(maxBatch * D)
         encA = encSizes.dropFirst().map { buf(maxBatch * $0) }
         dEnc = encSizes.dropFirst().map { buf(maxBatch * $0) }
         heads = buf(maxBatch * 2 * L); dHeads = buf(maxBatch * 2 * L)
         eps = buf(maxBatch * L); std = buf(maxBatch * L); z = buf(maxBatch * L); dz = buf(maxBatch * L)
         decA = decSizes.dropFirst().map { buf(maxBatch * $0) }
         dDec = decSizes.dropFirst().map { buf(maxBatch * $0) }
-        klMask = [Float](repeating: 1, count: L)
-        bceColumnSums = buf(D)
-        if loadParameters { load(from: vae) }
+        laneColumnBCE = buf(2 * D); laneKL = buf(2 * L, Double.self); laneKLMask = buf(2 * L)
+        laneGoesOn = .allocate(capacity: 2); laneGoesOn.initialize(repeating: false, count: 2)
+        // Backward order: decoder from the logits down, the heads, the trunk from the top.
+        let nd = decSizes.count - 1, nt = encSizes.count - 1
+        for i in stride(from: nd - 1, through: 0, by: -1) {
+            backwardLayers.append(BackwardLayer(
+                input: i == 0 ? UnsafePointer(z) : UnsafePointer(decA[i - 1]), dy: dDec[i], dx: i == 0 ? dz : dDec[i - 1],
+                mask: i == 0 ? nil : UnsafePointer(decA[i - 1]), w: decW[i], b: decB[i], fanIn: decSizes[i],
+                fanOut: decSizes[i + 1], afterSampler: false))
+        }
+        backwardLayers.append(BackwardLayer(
+            input: UnsafePointer(encA[nt - 1]), dy: dHeads, dx: dEnc[nt - 1], mask: UnsafePointer(encA[nt - 1]),
+            w: headW, b: headB, fanIn: H, fanOut: 2 * L, afterSampler: true))
+        for i in stride(from: nt - 1, through: 0, by: -1) {
+            backwardLayers.append(BackwardLayer(
+                input: i == 0 ? UnsafePointer(input) : UnsafePointer(encA[i - 1]), dy: dEnc[i], dx: i == 0 ? nil : dEnc[i - 1],
+                mask: i == 0 ? nil : UnsafePointer(encA[i - 1]), w: encW[i], b: encB[i], fanIn: encSizes[i],
+                fanOut: encSizes[i + 1], afterSampler: false))
+        }
+        load(from: vae)
     }
 
     deinit {
-        if ownsParameters { for p in [P, M, V] { p.deallocate() } }
-        for p in [G, heads, dHeads, eps, std, z, dz, bceColumnSums] + encA + dEnc + decA + dDec { p.deallocate() }
+        for p in [P, G, M, V, input, heads, dHeads, eps, std, z, dz, laneColumnBCE, laneKLMask] + encA + dEnc + decA + dDec {
+            p.deallocate()
+        }
+        laneKL.deallocate(); laneGoesOn.deallocate()
     }
 
     /// (tensor, flat offset) pairs in `namedParameters` order: how the model's tensors map into the flat buffer.
@@ -107,138 +157,8 @@ final class CompiledVAE {
         mapping(vae).map { (t, o) in Array(UnsafeBufferPointer(start: G + o, count: t.count)) }
     }
 
-    /// y = act(x Wᵀ + b) for `rows` rows.
-    @inline(__always)
-    private func dense(_ x: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int, w: Int, b: Int,
-                       relu: Bool, _ y: UnsafeMutablePointer<Float>) {
-        let bias = P + b
-        gemm(false, true, m: rows, n: n, k: k, x, lda: k, P + w, ldb: k, y, ldc: n) { m0, mm, n0, nn in
-            addBias(y + m0 * n + n0, bias + n0, rows: mm, cols: nn, ld: n, relu: relu)
-        }
-    }
-
     /// Adam constants of the current step.
     struct AdamStep { var lr, beta1, beta2, epsilon, c1, c2: Float }
-
-    /// Adam on the block rows m0..<m0+mm, columns n0..<n0+nn of the `ld`-wide matrix at `offset`.
-    @inline(__always)
-    private func adamBlock(_ u: AdamStep, offset: Int, ld: Int, _ m0: Int, _ mm: Int, _ n0: Int, _ nn: Int) {
-        for r in m0..<(m0 + mm) {
-            let o = offset + r * ld + n0
-            adamSIMD(P, G, M, V, range: o..<(o + nn), lr: u.lr, beta1: u.beta1, beta2: u.beta2, epsilon: u.epsilon,
-                     c1: u.c1, c2: u.c2, clearGradient: true)
-        }
-    }
-
-    /// Backward of `dense`: given dy (already masked by the activation), writes dW and db into
-    /// G, and dx (if wanted) into `dx`.
-    @inline(__always)
-    private func denseBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int,
-                               w: Int, b: Int, dx: UnsafeMutablePointer<Float>?, maskBy relu: UnsafePointer<Float>? = nil,
-                               update: AdamStep?) {
-        // dx = dy W first: it needs W before this step's update. Each block goes back through the
-        // ReLU below (zero where its output `relu` was ≤ 0) while it is in cache.
-        if let dx {
-            gemm(false, false, m: rows, n: k, k: n, dy, lda: n, P + w, ldb: k, dx, ldc: k) { m0, mm, n0, nn in
-                if let relu { reluMask(dx + m0 * k + n0, relu + m0 * k + n0, rows: mm, cols: nn, ld: k) }
-            }
-        }
-        // dW = dyᵀ x, each block updated by Adam while it is still in cache. Adam leaves the
-        // block zeroed, so the next step accumulates into it (beta 1) and OpenBLAS skips its
-        // separate zeroing pass over C.
-        if let u = update {
-            gemm(true, false, m: n, n: k, k: rows, dy, lda: n, x, ldb: k, beta: gradientIsZero ? 1 : 0, G + w, ldc: k) { m0, mm, n0, nn in
-                self.adamBlock(u, offset: w, ld: k, m0, mm, n0, nn)
-            }
-        } else {
-            gemm(true, false, m: n, n: k, k: rows, dy, lda: n, x, ldb: k, G + w, ldc: k)
-        }
-        columnSums(dy, rows: rows, cols: n, into: G + b)
-        if let u = update { adamBlock(u, offset: b, ld: n, 0, 1, 0, n) }
-    }
-
-    /// True while every weight gradient block is zero (fresh, or cleared by the fused Adam).
-    var gradientIsZero = true
-
-    /// Forward + backward for a batch `x` (`rows × D`) with noise already in `eps`.
-    /// Returns (Σ BCE, Σ KL) over the batch; gradients of Σ BCE + β·KL land in G. With `update`,
-    /// Adam is applied to each parameter block as soon as its gradient is computed (every
-    /// parameter's own old value has been used by then). A non-finite loss returns before any
-    /// update.
-    func forwardBackward(_ x: UnsafePointer<Float>, rows B: Int, klWeight beta: Float, freeBits: Float,
-                         update: AdamStep? = nil) -> (bce: Double, kl: Double) {
-        // Encoder trunk.
-        var h: UnsafePointer<Float> = x
-        for i in 0..<(encSizes.count - 1) {
-            dense(h, rows: B, in: encSizes[i], out: encSizes[i + 1], w: encW[i], b: encB[i], relu: true, encA[i])
-            h = UnsafePointer(encA[i])
-        }
-        let H = encSizes.last!, L2 = 2 * L
-        dense(h, rows: B, in: H, out: L2, w: headW, b: headB, relu: false, heads)
-        // z = μ + σ ε, and KL per element.
-        var kl = 0.0
-        var klDim = [Double](repeating: 0, count: L)
-        for i in 0..<B {
-            let mu = heads + i * L2, lv = mu + L
-            for j in 0..<L {
-                let s = expf(0.5 * lv[j])
-                std[i * L + j] = s
-                z[i * L + j] = mu[j] + s * eps[i * L + j]
-                klDim[j] += Double(-0.5 * (1 + lv[j] - mu[j] * mu[j] - s * s))
-            }
-        }
-        for j in 0..<L { kl += klDim[j] }
-        if freeBits > 0 { for j in 0..<L { klMask[j] = klDim[j] / Double(B) < Double(freeBits) ? 0 : 1 } }
-        // Decoder.
-        var d: UnsafePointer<Float> = UnsafePointer(z)
-        let nd = decSizes.count - 1
-        for i in 0..<(nd - 1) {
-            dense(d, rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], relu: true, decA[i])
-            d = UnsafePointer(decA[i])
-        }
-        // Logits, then the loss and dlogits, block by block while the logits are in cache. The
-        // loss is summed per pixel column (rows in order), then over columns: the same sum
-        // whichever way the product was cut into blocks.
-        let logits = decA[nd - 1], dLogits = dDec[nd - 1], bias = P + decB[nd - 1], cs = bceColumnSums
-        cs.update(repeating: 0, count: D)
-        gemm(false, true, m: B, n: D, k: decSizes[nd - 1], d, lda: decSizes[nd - 1], P + decW[nd - 1], ldb: decSizes[nd - 1],
-             logits, ldc: D) { m0, mm, n0, nn in
-            let o = m0 * self.D + n0
-            addBias(logits + o, bias + n0, rows: mm, cols: nn, ld: self.D, relu: false)
-            bceWithLogitsColumns(logits + o, x + o, dLogits + o, rows: mm, cols: nn, ld: self.D, columnSums: cs + n0)
-        }
-        var bce = 0.0
-        for j in 0..<D { bce += Double(cs[j]) }
-        guard bce.isFinite && kl.isFinite else { return (bce, kl) }
-        defer { gradientIsZero = update != nil }
-        // Decoder backward.
-        for i in stride(from: nd - 1, through: 0, by: -1) {
-            let input: UnsafePointer<Float> = i == 0 ? UnsafePointer(z) : UnsafePointer(decA[i - 1])
-            let dx: UnsafeMutablePointer<Float> = i == 0 ? dz : dDec[i - 1]
-            denseBackward(input, dDec[i], rows: B, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], dx: dx,
-                          maskBy: i > 0 ? UnsafePointer(decA[i - 1]) : nil, update: update)
-        }
-        // Through the sampler and the KL: dμ = dz + β μ, dlogσ² = dz ε σ/2 + β (σ² − 1)/2.
-        for i in 0..<B {
-            let mu = heads + i * L2, dmu = dHeads + i * L2, dlv = dmu + L
-            for j in 0..<L {
-                let k = i * L + j, s = std[k], bw = beta * klMask[j]
-                dmu[j] = dz[k] + bw * mu[j]
-                dlv[j] = dz[k] * eps[k] * s * 0.5 + bw * 0.5 * (s * s - 1)
-            }
-        }
-        // Heads and trunk backward.
-        let nt = encSizes.count - 1
-        denseBackward(encA[nt - 1], dHeads, rows: B, in: H, out: L2, w: headW, b: headB, dx: dEnc[nt - 1],
-                      maskBy: encA[nt - 1], update: update)
-        for i in stride(from: nt - 1, through: 0, by: -1) {
-            let input: UnsafePointer<Float> = i == 0 ? x : UnsafePointer(encA[i - 1])
-            denseBackward(input, dEnc[i], rows: B, in: encSizes[i], out: encSizes[i + 1], w: encW[i], b: encB[i],
-                          dx: i == 0 ? nil : dEnc[i - 1], maskBy: i == 0 ? nil : UnsafePointer(encA[i - 1]),
-                          update: update)  // no gradient for the data
-        }
-        return (bce, kl)
-    }
 
     /// Advances Adam's step count and returns the constants of the new step (PyTorch's defaults).
     func nextAdamStep(learningRate lr: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) -> AdamStep {
@@ -247,31 +167,185 @@ final class CompiledVAE {
                         c1: 1 - powf(beta1, Float(adamStep)), c2: 1 - powf(beta2, Float(adamStep)))
     }
 
-    /// A separate Adam pass over all parameters (when the update is not fused into backward).
-    func adam(learningRate lr: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
-        adamStep += 1
-        let c1 = 1 - powf(beta1, Float(adamStep)), c2 = 1 - powf(beta2, Float(adamStep))
-        // Memory-bound over ~650k parameters: split across the two cores (chunks aligned to 8 lanes).
-        let parts = adamThreads
-        if parts <= 1 {
-            adamSIMD(P, G, M, V, range: 0..<total, lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
-            return
+    // MARK: The step
+
+    /// Forward + backward for `rows` rows (gathered from `source`, or already in `input`) with
+    /// noise already in `eps`. Returns (Σ BCE, Σ KL) over the batch; gradients of
+    /// Σ BCE + β·KL land in G, or, with `update`, Adam is applied to each parameter block as
+    /// soon as its gradient is computed. A non-finite loss returns before any update. With a
+    /// `team`, its helper thread runs lane 1.
+    func step(rows B: Int, klWeight beta: Float, freeBits: Float, update: AdamStep?, source: BatchSource? = nil,
+              team: LaneTeam? = nil) -> (bce: Double, kl: Double) {
+        precondition(B >= 1 && B <= maxBatch, "batch of \(B) rows for a step built for at most \(maxBatch)")
+        current = StepInputs(rows: B, klWeight: beta, freeBits: freeBits, update: update, source: source)
+        if let team {
+            team.start()
+            runLane(0, team)
+        } else {
+            for p in 0..<phaseCount { runPhase(p, lane: 0); runPhase(p, lane: 1) }
         }
-        let chunk = ((total + parts - 1) / parts + 7) / 8 * 8
-        let (p, g, m, v, n) = (P, G, M, V, total)
-        DispatchQueue.concurrentPerform(iterations: parts) { k in
-            let lo = min(k * chunk, n), hi = min(lo + chunk, n)
-            adamSIMD(p, g, m, v, range: lo..<hi, lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2)
+        let (bce, kl) = lossTotals()
+        if bce.isFinite && kl.isFinite { gradientIsZero = update != nil }
+        return (bce, kl)
+    }
+
+    /// The step for a batch already in memory (tests).
+    func forwardBackward(_ x: UnsafePointer<Float>, rows B: Int, klWeight beta: Float, freeBits: Float,
+                         update: AdamStep? = nil, team: LaneTeam? = nil) -> (bce: Double, kl: Double) {
+        input.update(from: x, count: B * D)
+        return step(rows: B, klWeight: beta, freeBits: freeBits, update: update, team: team)
+    }
+
+    /// All phases of one lane, with the team's barrier after each (the last one is the join).
+    func runLane(_ lane: Int, _ team: LaneTeam) {
+        for p in 0..<phaseCount {
+            if StepProfile.on && lane == 0 {
+                let t0 = now()
+                runPhase(p, lane: lane)
+                let t1 = now()
+                team.barrier(lane: lane)
+                StepProfile.compute += t1 - t0; StepProfile.wait += now() - t1
+                StepProfile.phase[min(p, 63)] += t1 - t0
+            } else {
+                runPhase(p, lane: lane)
+                team.barrier(lane: lane)
+            }
         }
     }
 
-    /// Adam with the gradient G + other.G (two data-parallel halves of a batch), split over the cores.
-    func adam(_ u: AdamStep, addingGradientsOf other: CompiledVAE) {
-        let (p, g0, g1, m, v, n) = (P, G, other.G, M, V, total)
-        let chunk = ((n + 1) / 2 + 7) / 8 * 8
-        DispatchQueue.concurrentPerform(iterations: 2) { k in
-            let lo = min(k * chunk, n), hi = min(lo + chunk, n)
-            adamSIMD(p, g0, g1, m, v, range: lo..<hi, lr: u.lr, beta1: u.beta1, beta2: u.beta2, epsilon: u.epsilon, c1: u.c1, c2: u.c2)
+    private func runPhase(_ p: Int, lane: Int) {
+        if p == 0 {
+            forward(lane: lane)
+        } else {
+            if p == 1 { decide(lane: lane) }
+            guard laneGoesOn[lane] else { return }
+            backwardWeights(backwardLayers[p - 1], part: lane)
+        }
+        if p < backwardLayers.count { backwardInput(backwardLayers[p], lane: lane) }
+    }
+
+    /// Lane 0 takes the first half of the rows (rounded up), lane 1 the rest.
+    private func rows(of lane: Int) -> Range<Int> {
+        let h = (current.rows + 1) / 2
+        return lane == 0 ? 0..<h : h..<current.rows
+    }
+
+    /// The lane's share of a layer's output units for dW: halves, the first a multiple of 8.
+    private func outputs(of part: Int, fanOut n: Int) -> Range<Int> {
+        let split = min(n, ((n + 1) / 2 + 7) / 8 * 8)
+        return part == 0 ? 0..<split : split..<n
+    }
+
+    /// Σ BCE and Σ KL over both lanes, in a fixed order.
+    private func lossTotals() -> (Double, Double) {
+        var bce = 0.0, kl = 0.0
+        for j in 0..<(2 * D) { bce += Double(laneColumnBCE[j]) }
+        for j in 0..<(2 * L) { kl += laneKL[j] }
+        return (bce, kl)
+    }
+
+    /// After both forward passes: whether to go on (a finite loss), and the free-bits mask
+    /// from the whole batch's KL per dimension. Each lane computes the same, into its own row.
+    private func decide(lane: Int) {
+        let (bce, kl) = lossTotals()
+        laneGoesOn[lane] = bce.isFinite && kl.isFinite
+        let mask = laneKLMask + lane * L, fb = current.freeBits
+        for j in 0..<L {
+            mask[j] = fb > 0 && (laneKL[j] + laneKL[L + j]) / Double(current.rows) < Double(fb) ? 0 : 1
+        }
+    }
+
+    /// y = act(x Wᵀ + b) for `rows` rows.
+    @inline(__always)
+    private func dense(_ x: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int, w: Int, b: Int,
+                       relu: Bool, _ y: UnsafeMutablePointer<Float>) {
+        sgemm(false, true, m: rows, n: n, k: k, x, lda: k, P + w, ldb: k, y, ldc: n)
+        addBias(y, P + b, rows: rows, cols: n, relu: relu)
+    }
+
+    private func forward(lane: Int) {
+        let r = rows(of: lane), m = r.count, r0 = r.lowerBound
+        let columnBCE = laneColumnBCE + lane * D, klDim = laneKL + lane * L
+        columnBCE.update(repeating: 0, count: D)
+        klDim.update(repeating: 0, count: L)
+        guard m > 0 else { return }
+        if let s = current.source {
+            for i in r { (input + i * D).update(from: s.data + s.indices[i] * D, count: D) }
+            if let u = s.thresholds { for k in (r0 * D)..<(r.upperBound * D) { input[k] = u[k] < input[k] ? 1 : 0 } }
+        }
+        // Encoder trunk and heads.
+        var h = UnsafePointer(input + r0 * D)
+        for i in 0..<(encSizes.count - 1) {
+            let out = encA[i] + r0 * encSizes[i + 1]
+            dense(h, rows: m, in: encSizes[i], out: encSizes[i + 1], w: encW[i], b: encB[i], relu: true, out)
+            h = UnsafePointer(out)
+        }
+        let H = encSizes.last!, L2 = 2 * L
+        dense(h, rows: m, in: H, out: L2, w: headW, b: headB, relu: false, heads + r0 * L2)
+        // z = μ + σ ε, and the KL per dimension, summed over rows in order.
+        for i in r {
+            let mu = heads + i * L2, lv = mu + L
+            for j in 0..<L {
+                let s = expf(0.5 * lv[j])
+                std[i * L + j] = s
+                z[i * L + j] = mu[j] + s * eps[i * L + j]
+                klDim[j] += Double(-0.5 * (1 + lv[j] - mu[j] * mu[j] - s * s))
+            }
+        }
+        // Decoder, then the logits with the loss and dlogits fused into one pass over them.
+        var d = UnsafePointer(z + r0 * L)
+        let nd = decSizes.count - 1
+        for i in 0..<(nd - 1) {
+            let out = decA[i] + r0 * decSizes[i + 1]
+            dense(d, rows: m, in: decSizes[i], out: decSizes[i + 1], w: decW[i], b: decB[i], relu: true, out)
+            d = UnsafePointer(out)
+        }
+        let k = decSizes[nd - 1], logits = decA[nd - 1] + r0 * D
+        sgemm(false, true, m: m, n: D, k: k, d, lda: k, P + decW[nd - 1], ldb: k, logits, ldc: D)
+        addBias(logits, P + decB[nd - 1], rows: m, cols: D, relu: false)
+        bceWithLogitsColumns(logits, input + r0 * D, dDec[nd - 1] + r0 * D, rows: m, cols: D, ld: D, columnSums: columnBCE)
+    }
+
+    /// dx = dy W for the lane's rows, back through the ReLU that produced x; for the heads,
+    /// first dy itself from dz and the KL (the sampler's backward).
+    private func backwardInput(_ l: BackwardLayer, lane: Int) {
+        let r = rows(of: lane), m = r.count, r0 = r.lowerBound
+        guard m > 0 else { return }
+        if l.afterSampler { samplerBackward(r, lane: lane) }
+        guard let dx = l.dx else { return }
+        sgemm(false, false, m: m, n: l.fanIn, k: l.fanOut, l.dy + r0 * l.fanOut, lda: l.fanOut, P + l.w, ldb: l.fanIn,
+              dx + r0 * l.fanIn, ldc: l.fanIn)
+        if let mask = l.mask { reluMask(dx + r0 * l.fanIn, mask + r0 * l.fanIn, count: m * l.fanIn) }
+    }
+
+    /// Through the sampler and the KL: dμ = dz + β μ, dlogσ² = dz ε σ/2 + β (σ² − 1)/2.
+    private func samplerBackward(_ r: Range<Int>, lane: Int) {
+        let L2 = 2 * L, beta = current.klWeight, mask = laneKLMask + lane * L
+        for i in r {
+            let mu = heads + i * L2, dmu = dHeads + i * L2, dlv = dmu + L
+            for j in 0..<L {
+                let k = i * L + j, s = std[k], bw = beta * mask[j]
+                dmu[j] = dz[k] + bw * mu[j]
+                dlv[j] = dz[k] * eps[k] * s * 0.5 + bw * 0.5 * (s * s - 1)
+            }
+        }
+    }
+
+    /// dW = dyᵀ x and db = Σ dy over all rows for the part's output units, then Adam on them.
+    private func backwardWeights(_ l: BackwardLayer, part: Int) {
+        let o = outputs(of: part, fanOut: l.fanOut)
+        guard !o.isEmpty else { return }
+        let B = current.rows, n0 = o.lowerBound
+        let gw = G + l.w + n0 * l.fanIn, gb = G + l.b + n0
+        sgemm(true, false, m: o.count, n: l.fanIn, k: B, l.dy + n0, lda: l.fanOut, l.input, ldb: l.fanIn,
+              beta: gradientIsZero ? 1 : 0, gw, ldc: l.fanIn)
+        columnSums(l.dy + n0, rows: B, cols: o.count, ld: l.fanOut, into: gb)
+        guard let u = current.update else { return }
+        let ta = StepProfile.on && part == 0 ? now() : 0
+        defer { if StepProfile.on && part == 0 { StepProfile.adam += now() - ta } }
+        for (offset, count) in [(l.w + n0 * l.fanIn, o.count * l.fanIn), (l.b + n0, o.count)] {
+            adamSIMD(P, G, M, V, range: offset..<(offset + count), lr: u.lr, beta1: u.beta1, beta2: u.beta2,
+                     epsilon: u.epsilon, c1: u.c1, c2: u.c2, clearGradient: true)
         }
     }
 
@@ -287,6 +361,20 @@ final class CompiledVAE {
     }
 }
 
+/// Wall-clock time per part of the compiled training loop (VAE_PROFILE=1 prints it after
+/// training): the main thread's batch set-up, its steps, and within them (two lanes) the time
+/// lane 0 computed and waited at barriers for lane 1, its Adam time and its time per phase.
+enum StepProfile {
+    static let on: Bool = getenv("VAE_PROFILE") != nil
+    nonisolated(unsafe) static var batch = 0.0, step = 0.0, compute = 0.0, wait = 0.0, adam = 0.0
+    /// Lane 0's compute time per phase (the phases are listed in CompiledVAE's comment).
+    nonisolated(unsafe) static var phase = [Double](repeating: 0, count: 64)
+    static func report() {
+        guard on else { return }
+        fputs("profile: batch set-up \(batch) s, steps \(step) s (two lanes: lane 0 computing \(compute) s, waiting \(wait) s; of lane 0's computing, Adam \(adam) s; per phase in ms: \(phase.prefix { $0 > 0 }.map { String(Int($0 * 1000)) }.joined(separator: ", ")))\n", stderr)
+    }
+}
+
 extension VAE {
     /// The fused training loop behind `train(on:…)`.
     func trainCompiled<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int, learningRate: Float,
@@ -297,35 +385,23 @@ extension VAE {
         guard data.rowWidth == inputSize else {
             throw TrainingError.badArguments("data rows have \(data.rowWidth) values, the model expects \(inputSize)")
         }
-        // Two cores: each big product is cut into blocks that the cores take in turn, with the
-        // bias/ReLU pass and the Adam update of a block done by the core that computed it
-        // (ParallelGEMM). If another process holds one core, the other keeps taking blocks
-        // instead of waiting at a barrier, which on this shared machine beat both OpenBLAS's own
-        // threads and a split of the batch over two workers. VAE_SHARDS=2 selects the latter
-        // (two half-batch workers; one Adam pass sums their gradients), not with free bits,
-        // which needs the whole batch's KL per dimension.
+        // Two cores: a helper thread runs lane 1 of each step (see CompiledVAE), OpenBLAS runs
+        // single-threaded inside each lane. The tuner falls back to one core while another
+        // process holds the second (the lanes would wait for each other at every barrier).
         let savedThreads = blasThreadCount
-        let threads = trainingThreads()
-        let shardEnv = getenv("VAE_SHARDS").flatMap { Int(String(cString: $0)) }
-        let sharded = threads >= 2 && (shardEnv ?? 1) >= 2 && options.freeBits == 0 && batchSize >= 32
         let engine = CompiledVAE(self, maxBatch: batchSize)
-        let half = (batchSize + 1) / 2
-        let follower = sharded ? CompiledVAE(sharing: engine, vae: self, maxBatch: half) : nil
-        engine.gemm = sharded || threads < 2 ? ParallelGEMM(chunks: 1) : .fromEnvironment(threads: threads)
-        openblasThreads(1)  // our own threads (workers or product blocks) are the parallelism
-        defer { openblasThreads(savedThreads) }
-        // An explicit VAE_GEMM_CHUNKS fixes the blocking (no tuning).
-        var tuner = ParallelismTuner(parallelChunks: getenv("VAE_GEMM_CHUNKS") == nil ? engine.gemm.chunks : 1)
-        let results = UnsafeMutablePointer<(Double, Double)>.allocate(capacity: 2)
-        defer { results.deallocate() }
+        let team = trainingThreads() >= 2 ? LaneTeam { [unowned engine] in engine.runLane(1, $0) } : nil
+        openblasThreads(1)
+        defer { openblasThreads(savedThreads); team?.stop() }
+        var tuner = ParallelismTuner(enabled: team != nil)
         let n = data.rows, D = inputSize
         let stepsPerEpoch = (n + batchSize - 1) / batchSize
         let warmup = options.klWarmupEpochs * stepsPerEpoch
         var order = Array(0..<n)
-        let xb = UnsafeMutablePointer<Float>.allocate(capacity: batchSize * D)
-        defer { xb.deallocate() }
+        let thresholds = options.dynamicBinarization ? UnsafeMutablePointer<Float>.allocate(capacity: batchSize * D) : nil
+        defer { thresholds?.deallocate() }
         var report = TrainingReport()
-        report.threads = sharded || engine.gemm.enabled ? 2 : 1
+        report.threads = team == nil ? 1 : 2
         let progress = Progress(options.showProgress)
         var globalStep = 0
         for epoch in 1...max(epochs, 1) where epochs > 0 {
@@ -335,50 +411,34 @@ extension VAE {
             var sumBCE = 0.0, sumKL = 0.0
             var beta: Float = 1
             try data.scalars.withUnsafeBufferPointer { all in
-                for s in 0..<stepsPerEpoch {
-                    let tb = StepProfile.on ? now() : 0
-                    let lo = s * batchSize, B = min(batchSize, n - lo)
-                    for r in 0..<B { (xb + r * D).update(from: all.baseAddress! + order[lo + r] * D, count: D) }
-                    if options.dynamicBinarization { for k in 0..<(B * D) { xb[k] = rng.uniform() < xb[k] ? 1 : 0 } }
-                    beta = warmupWeight(step: globalStep, warmupSteps: warmup)
-                    let upd = engine.nextAdamStep(learningRate: learningRate)
-                    let bce: Double, kl: Double
-                    let ts: Double
-                    if let follower, B >= 32 {
-                        let h = (B + 1) / 2
-                        fillNormal(engine.eps, count: h * engine.L, using: &rng)
-                        fillNormal(follower.eps, count: (B - h) * engine.L, using: &rng)
-                        ts = StepProfile.on ? now() : 0
-                        let fb = options.freeBits
-                        DispatchQueue.concurrentPerform(iterations: 2) { k in
-                            results[k] = k == 0
-                                ? engine.forwardBackward(xb, rows: h, klWeight: beta, freeBits: fb)
-                                : follower.forwardBackward(xb + h * D, rows: B - h, klWeight: beta, freeBits: fb)
-                        }
-                        bce = results[0].0 + results[1].0
-                        kl = results[0].1 + results[1].1
-                        if bce.isFinite && kl.isFinite { engine.adam(upd, addingGradientsOf: follower) }
-                    } else {
+                try order.withUnsafeBufferPointer { indices in
+                    for s in 0..<stepsPerEpoch {
+                        let tb = StepProfile.on ? now() : 0
+                        let lo = s * batchSize, B = min(batchSize, n - lo)
+                        // The lanes gather their own rows; the random numbers are drawn here, in order.
+                        if let thresholds { for k in 0..<(B * D) { thresholds[k] = rng.uniform() } }
                         fillNormal(engine.eps, count: B * engine.L, using: &rng)
-                        ts = StepProfile.on ? now() : 0
-                        let probe = tuner.chooseBlocks(step: globalStep)
-                        if let probe { engine.gemm.chunks = probe }
-                        let t0 = now()
-                        (bce, kl) = engine.forwardBackward(xb, rows: B, klWeight: beta, freeBits: options.freeBits, update: upd)
-                        tuner.record(step: globalStep, seconds: now() - t0, full: B == batchSize)
-                    }
-                    if StepProfile.on { StepProfile.batch += ts - tb }
-                    let ta = StepProfile.on ? now() : 0
-                    if StepProfile.on { StepProfile.step += ta - ts }
-                    guard bce.isFinite && kl.isFinite else {
-                        progress.finish()
-                        throw TrainingError.nonFinite(epoch: epoch, step: s + 1, tensor: engine.firstNonFinite(rows: B))
-                    }
-                    if StepProfile.on { StepProfile.adam += now() - ta }
-                    sumBCE += bce; sumKL += kl
-                    globalStep += 1
-                    if s % 20 == 0 {
-                        progress.update("epoch \(epoch)/\(epochs) step \(s + 1)/\(stepsPerEpoch) -ELBO \(String(format4: Float((bce + kl) / Double(B))))")
+                        beta = warmupWeight(step: globalStep, warmupSteps: warmup)
+                        let update = engine.nextAdamStep(learningRate: learningRate)
+                        let source = CompiledVAE.BatchSource(data: all.baseAddress!, indices: indices.baseAddress! + lo,
+                                                             thresholds: thresholds.map { UnsafePointer($0) })
+                        let useTeam = tuner.useTeam(step: globalStep)
+                        let ts = now()
+                        if StepProfile.on { StepProfile.batch += ts - tb }
+                        let (bce, kl) = engine.step(rows: B, klWeight: beta, freeBits: options.freeBits, update: update,
+                                                    source: source, team: useTeam ? team : nil)
+                        let seconds = now() - ts
+                        if StepProfile.on { StepProfile.step += seconds }
+                        tuner.record(step: globalStep, seconds: seconds, full: B == batchSize)
+                        guard bce.isFinite && kl.isFinite else {
+                            progress.finish()
+                            throw TrainingError.nonFinite(epoch: epoch, step: s + 1, tensor: engine.firstNonFinite(rows: B))
+                        }
+                        sumBCE += bce; sumKL += kl
+                        globalStep += 1
+                        if s % 20 == 0 {
+                            progress.update("epoch \(epoch)/\(epochs) step \(s + 1)/\(stepsPerEpoch) -ELBO \(String(format4: Float((bce + kl) / Double(B))))")
+                        }
                     }
                 }
             }
@@ -408,32 +468,36 @@ func trainingThreads() -> Int {
     return max(1, blasThreadCount)
 }
 
-/// Chooses, while training runs, between one core and block-parallel products on two: every
-/// `period` steps it times a few steps each way and keeps the faster until the next probe.
-/// On a quiet machine two cores win; when other processes hold the cores, a second thread
-/// mostly waits for its blocks and one core is faster. Both ways compute the same numbers
-/// (the blocks split the output, not the sums), so switching never changes the results.
+/// Chooses, while training runs, between one core and two (the lane team): every `period`
+/// steps it times a few steps each way and keeps the faster until the next probe. On a quiet
+/// machine two cores win; while another process holds the second core, the lanes mostly wait
+/// for each other and one core is faster. Both ways compute the same numbers, so switching
+/// never changes the results. One-core probes cost a quiet machine time, so they are rare
+/// while two cores win, and frequent while one does (to notice when the other core frees up).
 struct ParallelismTuner {
-    let parallelChunks: Int
-    let period = 96, probe = 6
-    var single = 0.0, parallel = 0.0, best: Int
+    let enabled: Bool
+    let probe = 4
+    var period = 480, single = 0.0, team = 0.0, useTeam = true
 
-    init(parallelChunks: Int) { self.parallelChunks = parallelChunks; best = parallelChunks }
+    init(enabled: Bool) { self.enabled = enabled }
 
-    /// Blocks for this step's products, or nil to keep the current setting.
-    mutating func chooseBlocks(step: Int) -> Int? {
-        guard parallelChunks > 1 else { return nil }
+    /// Whether this step runs on two cores.
+    mutating func useTeam(step: Int) -> Bool {
+        guard enabled else { return false }
         let phase = step % period
-        if phase == 0 { single = 0; parallel = 0 }
-        if phase < probe { return 1 }
-        if phase < 2 * probe { return parallelChunks }
-        if phase == 2 * probe { best = single <= parallel ? 1 : parallelChunks; return best }
-        return nil
+        if phase == 0 { single = 0; team = 0 }
+        if phase < probe { return false }
+        if phase < 2 * probe { return true }
+        if phase == 2 * probe {
+            useTeam = team <= single
+            period = useTeam ? 480 : 96
+        }
+        return useTeam
     }
 
     mutating func record(step: Int, seconds: Double, full: Bool) {
-        guard parallelChunks > 1, full else { return }
+        guard enabled, full else { return }
         let phase = step % period
-        if phase < probe { single += seconds } else if phase < 2 * probe { parallel += seconds }
+        if phase < probe { single += seconds } else if phase < 2 * probe { team += seconds }
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 // Vectorized exp and log1p for the fused loss pass. glibc's expf/log1pf are scalar calls;
@@ -84,65 +85,13 @@ func bceWithLogitsAndGradient(_ l: UnsafePointer<Float>, _ x: UnsafePointer<Floa
 @inline(__always) func load8(_ p: UnsafePointer<Float>) -> F8 { UnsafeRawPointer(p).loadUnaligned(as: F8.self) }
 @inline(__always) func store8(_ v: F8, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F8.self) }
 
-/// √v for v ≥ 0 using only multiplies and adds (Swift's SIMD `squareRoot()` is lowered lane
-/// by lane here): the classic 1/√v bit-trick guess, three Newton steps, then v · (1/√v).
-/// Relative error below 1e-7; exactly 0 at v = 0.
+/// Adam over a flat buffer (the C kernel, vectorized); with `clearGradient`, g is zeroed after use.
 @inline(__always)
-func sqrtNonNegative(_ v: F8) -> F8 {
-    let bits = unsafeBitCast(v, to: SIMD8<Int32>.self)
-    var y = unsafeBitCast(SIMD8<Int32>(repeating: 0x5F37_59DF) &- (bits &>> 1), to: F8.self)
-    let h = 0.5 * v
-    y = y * (1.5 - h * y * y)
-    y = y * (1.5 - h * y * y)
-    y = y * (1.5 - h * y * y)
-    return v * y
-}
-
-/// Adam over a flat buffer, eight lanes at a time; with `clearGradient`, g is zeroed after use.
 func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
               _ v: UnsafeMutablePointer<Float>, range: Range<Int>, lr: Float, beta1: Float, beta2: Float,
               epsilon: Float, c1: Float, c2: Float, clearGradient: Bool = false) {
-    let step = F8(repeating: lr / c1), rc2 = F8(repeating: 1 / c2.squareRoot()), e = F8(repeating: epsilon)
-    let b1 = F8(repeating: beta1), b2 = F8(repeating: beta2), b1c = F8(repeating: 1 - beta1), b2c = F8(repeating: 1 - beta2)
-    var i = range.lowerBound
-    while i + 8 <= range.upperBound {
-        let gi = load8(g + i)
-        if clearGradient { store8(.zero, g + i) }
-        let mi = b1 * load8(m + i) + b1c * gi
-        let vi = b2 * load8(v + i) + b2c * gi * gi
-        store8(mi, m + i); store8(vi, v + i)
-        store8(load8(p + i) - step * mi / (sqrtNonNegative(vi) * rc2 + e), p + i)
-        i += 8
-    }
-    if i < range.upperBound {
-        adamUpdate(p + i, g + i, m + i, v + i, count: range.upperBound - i, lr: lr, beta1: beta1, beta2: beta2,
-                   epsilon: epsilon, c1: c1, c2: c2)
-        if clearGradient { (g + i).update(repeating: 0, count: range.upperBound - i) }
-    }
-}
-
-/// Adam with the gradient g0 + g1 (two halves of a batch).
-func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g0: UnsafePointer<Float>, _ g1: UnsafePointer<Float>,
-              _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, range: Range<Int>, lr: Float,
-              beta1: Float, beta2: Float, epsilon: Float, c1: Float, c2: Float) {
-    let step = F8(repeating: lr / c1), rc2 = F8(repeating: 1 / c2.squareRoot()), e = F8(repeating: epsilon)
-    let b1 = F8(repeating: beta1), b2 = F8(repeating: beta2), b1c = F8(repeating: 1 - beta1), b2c = F8(repeating: 1 - beta2)
-    var i = range.lowerBound
-    while i + 8 <= range.upperBound {
-        let gi = load8(g0 + i) + load8(g1 + i)
-        let mi = b1 * load8(m + i) + b1c * gi
-        let vi = b2 * load8(v + i) + b2c * gi * gi
-        store8(mi, m + i); store8(vi, v + i)
-        store8(load8(p + i) - step * mi / (sqrtNonNegative(vi) * rc2 + e), p + i)
-        i += 8
-    }
-    while i < range.upperBound {
-        let gi = g0[i] + g1[i]
-        let mi = beta1 * m[i] + (1 - beta1) * gi, vi = beta2 * v[i] + (1 - beta2) * gi * gi
-        m[i] = mi; v[i] = vi
-        p[i] -= lr / c1 * mi / (vi.squareRoot() / c2.squareRoot() + epsilon)
-        i += 1
-    }
+    let o = range.lowerBound
+    vae_adam(p + o, g + o, m + o, v + o, range.count, lr, beta1, beta2, epsilon, c1, c2, clearGradient ? 1 : 0)
 }
 
 /// y[i, :] = max(y[i, :] + b, 0) (or without the max).
@@ -206,12 +155,12 @@ func bceWithLogitsColumns(_ l: UnsafePointer<Float>, _ x: UnsafePointer<Float>, 
     }
 }
 
-/// db[j] = Σ_i dy[i, j].
+/// db[j] = Σ_i dy[i, j] (rows `ld` apart).
 @inline(__always)
-func columnSums(_ dy: UnsafePointer<Float>, rows: Int, cols: Int, into db: UnsafeMutablePointer<Float>) {
+func columnSums(_ dy: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int, into db: UnsafeMutablePointer<Float>) {
     db.update(repeating: 0, count: cols)
     for r in 0..<rows {
-        let row = dy + r * cols
+        let row = dy + r * ld
         var j = 0
         while j + 8 <= cols { store8(load8(db + j) + load8(row + j), db + j); j += 8 }
         while j < cols { db[j] += row[j]; j += 1 }

@@ -151,6 +151,43 @@ final class GradientTests: XCTestCase {
         }
     }
 
+    /// Two lanes on two threads (the training step on two cores) compute exactly what one
+    /// thread running both lanes computes: losses, gradients, and parameters after Adam, for
+    /// even, odd and one-row batches, with and without free bits.
+    func testTwoThreadStepIsBitIdenticalToOneThread() {
+        var rng = SeededGenerator(seed: 9)
+        let vae = VAE(inputSize: 30, hiddenSizes: [17, 11], latentSize: 4, using: &rng)
+        let x = Tensor.randomUniform([9, 30], using: &rng)
+        let eps = Tensor.randomNormal([9, 4], using: &rng)
+        let one = CompiledVAE(vae, maxBatch: 9), two = CompiledVAE(vae, maxBatch: 9)
+        let team = LaneTeam { [unowned two] in two.runLane(1, $0) }
+        defer { team.stop() }
+        for (rows, freeBits) in [(9, Float(0)), (8, 0), (1, 0), (7, 0.3), (2, 0.3)] {
+            for e in [one, two] { eps.scalars.withUnsafeBufferPointer { e.eps.update(from: $0.baseAddress!, count: 36) } }
+            // Gradients only, then a step with Adam.
+            for update in [false, true] {
+                let r1 = x.scalars.withUnsafeBufferPointer {
+                    one.forwardBackward($0.baseAddress!, rows: rows, klWeight: 0.8, freeBits: freeBits,
+                                        update: update ? one.nextAdamStep(learningRate: 1e-2) : nil)
+                }
+                let r2 = x.scalars.withUnsafeBufferPointer {
+                    two.forwardBackward($0.baseAddress!, rows: rows, klWeight: 0.8, freeBits: freeBits,
+                                        update: update ? two.nextAdamStep(learningRate: 1e-2) : nil, team: team)
+                }
+                XCTAssertEqual(r1.bce, r2.bce, "rows \(rows)")
+                XCTAssertEqual(r1.kl, r2.kl, "rows \(rows)")
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: one.G, count: one.total)),
+                               Array(UnsafeBufferPointer(start: two.G, count: two.total)), "gradients, rows \(rows)")
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: one.P, count: one.total)),
+                               Array(UnsafeBufferPointer(start: two.P, count: two.total)), "parameters, rows \(rows)")
+            }
+        }
+        // The steps did change the parameters (the comparison above is not of two untouched copies).
+        let before = vae.parameters.flatMap(\.scalars)
+        one.store(to: vae)
+        XCTAssertNotEqual(before, vae.parameters.flatMap(\.scalars))
+    }
+
     func testNoGradModeRecordsNothing() {
         let w = rand([3, 3], 22)
         w.requiresGrad = true
