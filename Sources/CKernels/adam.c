@@ -1,4 +1,4 @@
-// The engine's one C kernel. Adam is memory- and divide-bound: Swift lowers a SIMD vector's
+// Adam is memory- and divide-bound: Swift lowers a SIMD vector's
 // square root lane by lane here, and its scalar loop does not vectorize (the four pointers may
 // alias), so the Swift version ran 2-4x slower than this loop, which clang vectorizes with
 // `restrict` and -fno-math-errno (vsqrtps, vdivps). See bench/README.md for the measurement.
@@ -8,15 +8,23 @@
 void vae_adam(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long n, float lr,
               float beta1, float beta2, float epsilon, float c1, float c2, int clear_gradient) {
     const float step = lr / c1, rc2 = 1.0f / sqrtf(c2), b1c = 1.0f - beta1, b2c = 1.0f - beta2;
-    for (long i = 0; i < n; i++) {
-        const float gi = g[i];
-        const float mi = beta1 * m[i] + b1c * gi;
-        const float vi = beta2 * v[i] + b2c * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] -= step * mi / (sqrtf(vi) * rc2 + epsilon);
-    }
+    // Two copies of the loop so that each vectorizes without a branch inside.
     if (clear_gradient) {
-        for (long i = 0; i < n; i++) g[i] = 0.0f;
+        for (long i = 0; i < n; i++) {
+            const float gi = g[i];
+            g[i] = 0.0f;
+            const float mi = beta1 * m[i] + b1c * gi, vi = beta2 * v[i] + b2c * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= step * mi / (sqrtf(vi) * rc2 + epsilon);
+        }
+    } else {
+        for (long i = 0; i < n; i++) {
+            const float gi = g[i];
+            const float mi = beta1 * m[i] + b1c * gi, vi = beta2 * v[i] + b2c * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= step * mi / (sqrtf(vi) * rc2 + epsilon);
+        }
     }
 }

@@ -1,13 +1,20 @@
 import CBLAS
+import CKernels
 import Glibc
 
+/// OpenBLAS's kernel set, chosen once before the first product (see blas_kernels.c).
+let blasKernels: String = vae_choose_blas_kernels().map { String(cString: $0) } ?? "fixed at build"
+
 /// OpenBLAS thread count for the matrix products.
-func openblasThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+func openblasThreads(_ n: Int) { _ = blasKernels; openblas_set_num_threads(Int32(max(1, n))) }
 
 /// The thread count OpenBLAS will use.
 public var blasThreadCount: Int { Int(openblas_get_num_threads()) }
 
 extension VAEEngine {
+    /// The name of the OpenBLAS kernel set the engine runs on (for benchmark reports).
+    public static var blasKernelSet: String { blasKernels }
+
     /// A matrix product's shape: C (m×n) = op(A) op(B) with inner size k.
     public struct GEMMShape: Sendable {
         public var m, n, k: Int, transposeA: Bool, transposeB: Bool

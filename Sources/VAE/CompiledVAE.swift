@@ -61,11 +61,13 @@ final class CompiledVAE {
     var phaseCount: Int { backwardLayers.count + 1 }
 
     /// Where a step's rows come from: `indices` into the rows of `data`, and, for dynamic
-    /// binarization, one uniform threshold per pixel.
+    /// binarization, one uniform threshold per pixel; and its noise: the uniform pairs that
+    /// become ε (Box–Muller, computed by each lane for its rows).
     struct BatchSource {
         let data: UnsafePointer<Float>
         let indices: UnsafePointer<Int>
         let thresholds: UnsafePointer<Float>?
+        let noiseUniforms: UnsafePointer<Double>
     }
 
     /// Inputs of the step being run (set by `step` before the lanes start).
@@ -169,8 +171,8 @@ final class CompiledVAE {
 
     // MARK: The step
 
-    /// Forward + backward for `rows` rows (gathered from `source`, or already in `input`) with
-    /// noise already in `eps`. Returns (Σ BCE, Σ KL) over the batch; gradients of
+    /// Forward + backward for `rows` rows and their noise (from `source`, or already in
+    /// `input` and `eps`). Returns (Σ BCE, Σ KL) over the batch; gradients of
     /// Σ BCE + β·KL land in G, or, with `update`, Adam is applied to each parameter block as
     /// soon as its gradient is computed. A non-finite loss returns before any update. With a
     /// `team`, its helper thread runs lane 1.
@@ -272,6 +274,7 @@ final class CompiledVAE {
         if let s = current.source {
             for i in r { (input + i * D).update(from: s.data + s.indices[i] * D, count: D) }
             if let u = s.thresholds { for k in (r0 * D)..<(r.upperBound * D) { input[k] = u[k] < input[k] ? 1 : 0 } }
+            normals(fromUniformPairs: s.noiseUniforms, into: eps, range: (r0 * L)..<(r.upperBound * L))
         }
         // Encoder trunk and heads.
         var h = UnsafePointer(input + r0 * D)
@@ -367,11 +370,12 @@ final class CompiledVAE {
 enum StepProfile {
     static let on: Bool = getenv("VAE_PROFILE") != nil
     nonisolated(unsafe) static var batch = 0.0, step = 0.0, compute = 0.0, wait = 0.0, adam = 0.0
+    nonisolated(unsafe) static var steps = [0, 0]  // on one core, on two
     /// Lane 0's compute time per phase (the phases are listed in CompiledVAE's comment).
     nonisolated(unsafe) static var phase = [Double](repeating: 0, count: 64)
     static func report() {
         guard on else { return }
-        fputs("profile: batch set-up \(batch) s, steps \(step) s (two lanes: lane 0 computing \(compute) s, waiting \(wait) s; of lane 0's computing, Adam \(adam) s; per phase in ms: \(phase.prefix { $0 > 0 }.map { String(Int($0 * 1000)) }.joined(separator: ", ")))\n", stderr)
+        fputs("profile: \(steps[0]) steps on one core, \(steps[1]) on two; batch set-up \(batch) s, steps \(step) s (two lanes: lane 0 computing \(compute) s, waiting \(wait) s; of lane 0's computing, Adam \(adam) s; per phase in ms: \(phase.prefix { $0 > 0 }.map { String(Int($0 * 1000)) }.joined(separator: ", ")))\n", stderr)
     }
 }
 
@@ -399,7 +403,8 @@ extension VAE {
         let warmup = options.klWarmupEpochs * stepsPerEpoch
         var order = Array(0..<n)
         let thresholds = options.dynamicBinarization ? UnsafeMutablePointer<Float>.allocate(capacity: batchSize * D) : nil
-        defer { thresholds?.deallocate() }
+        let noiseUniforms = UnsafeMutablePointer<Double>.allocate(capacity: batchSize * latentSize + 1)
+        defer { thresholds?.deallocate(); noiseUniforms.deallocate() }
         var report = TrainingReport()
         report.threads = team == nil ? 1 : 2
         let progress = Progress(options.showProgress)
@@ -415,16 +420,18 @@ extension VAE {
                     for s in 0..<stepsPerEpoch {
                         let tb = StepProfile.on ? now() : 0
                         let lo = s * batchSize, B = min(batchSize, n - lo)
-                        // The lanes gather their own rows; the random numbers are drawn here, in order.
+                        // The lanes gather their own rows and make their own noise; the random
+                        // numbers are drawn here, in order.
                         if let thresholds { for k in 0..<(B * D) { thresholds[k] = rng.uniform() } }
-                        fillNormal(engine.eps, count: B * engine.L, using: &rng)
+                        drawUniformPairs(forNormals: B * engine.L, into: noiseUniforms, using: &rng)
                         beta = warmupWeight(step: globalStep, warmupSteps: warmup)
                         let update = engine.nextAdamStep(learningRate: learningRate)
                         let source = CompiledVAE.BatchSource(data: all.baseAddress!, indices: indices.baseAddress! + lo,
-                                                             thresholds: thresholds.map { UnsafePointer($0) })
+                                                             thresholds: thresholds.map { UnsafePointer($0) },
+                                                             noiseUniforms: noiseUniforms)
                         let useTeam = tuner.useTeam(step: globalStep)
                         let ts = now()
-                        if StepProfile.on { StepProfile.batch += ts - tb }
+                        if StepProfile.on { StepProfile.batch += ts - tb; StepProfile.steps[useTeam ? 1 : 0] += 1 }
                         let (bce, kl) = engine.step(rows: B, klWeight: beta, freeBits: options.freeBits, update: update,
                                                     source: source, team: useTeam ? team : nil)
                         let seconds = now() - ts
@@ -470,14 +477,17 @@ func trainingThreads() -> Int {
 
 /// Chooses, while training runs, between one core and two (the lane team): every `period`
 /// steps it times a few steps each way and keeps the faster until the next probe. On a quiet
-/// machine two cores win; while another process holds the second core, the lanes mostly wait
-/// for each other and one core is faster. Both ways compute the same numbers, so switching
-/// never changes the results. One-core probes cost a quiet machine time, so they are rare
-/// while two cores win, and frequent while one does (to notice when the other core frees up).
+/// machine two cores win; while other processes keep both cores busy, the lanes wait for each
+/// other at every barrier and one core can be faster. Both ways compute the same numbers, so
+/// switching never changes the results. Each way is judged by its fastest probe step (one slow
+/// step, a page fault or a preemption, says little), and one core must be clearly faster to
+/// be chosen: a wrong switch to one core costs half the speed, a wrong stay costs little.
+/// One-core probes cost a quiet machine time (each such step takes twice as long), so they
+/// are rare while two cores win clearly.
 struct ParallelismTuner {
     let enabled: Bool
     let probe = 4
-    var period = 480, single = 0.0, team = 0.0, useTeam = true
+    var period = 480, single = Double.infinity, team = Double.infinity, useTeam = true
 
     init(enabled: Bool) { self.enabled = enabled }
 
@@ -485,12 +495,13 @@ struct ParallelismTuner {
     mutating func useTeam(step: Int) -> Bool {
         guard enabled else { return false }
         let phase = step % period
-        if phase == 0 { single = 0; team = 0 }
+        if phase == 0 { single = .infinity; team = .infinity }
         if phase < probe { return false }
         if phase < 2 * probe { return true }
         if phase == 2 * probe {
-            useTeam = team <= single
-            period = useTeam ? 480 : 96
+            useTeam = single > 0.75 * team
+            // Two cores clearly faster (a quiet machine): probe again after a few epochs' worth.
+            period = !useTeam ? 96 : team < 0.65 * single ? 1920 : 480
         }
         return useTeam
     }
@@ -498,6 +509,6 @@ struct ParallelismTuner {
     mutating func record(step: Int, seconds: Double, full: Bool) {
         guard enabled, full else { return }
         let phase = step % period
-        if phase < probe { single += seconds } else if phase < 2 * probe { team += seconds }
+        if phase < probe { single = min(single, seconds) } else if phase < 2 * probe { team = min(team, seconds) }
     }
 }
