@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 /// The "compiled" training step of a `VAE`, what `jax.jit` does for the JAX version: the
@@ -44,9 +45,9 @@ final class CompiledVAE {
     let laneKLMask: UnsafeMutablePointer<Float>
     let laneGoesOn: UnsafeMutablePointer<Bool>
     var adamStep = 0
-    /// True while every weight gradient is zero (fresh, or cleared by the fused Adam), so the
-    /// next dW can accumulate into it (beta 1) and OpenBLAS skips its zeroing pass over C.
-    var gradientIsZero = true
+    /// Per lane, room for a chunk of a weight gradient (see backwardWeights); kept zeroed.
+    let laneScratch: UnsafeMutablePointer<Float>
+    static let scratchSize = 64 * 1024  // floats: 256 KB, a quarter of a Zen 4 core's L2
 
     /// One dense layer as the backward pass sees it.
     struct BackwardLayer {
@@ -109,6 +110,7 @@ final class CompiledVAE {
         dDec = decSizes.dropFirst().map { buf(maxBatch * $0) }
         laneColumnBCE = buf(2 * D); laneKL = buf(2 * L, Double.self); laneKLMask = buf(2 * L)
         laneGoesOn = .allocate(capacity: 2); laneGoesOn.initialize(repeating: false, count: 2)
+        laneScratch = buf(2 * CompiledVAE.scratchSize)
         // Backward order: decoder from the logits down, the heads, the trunk from the top.
         let nd = decSizes.count - 1, nt = encSizes.count - 1
         for i in stride(from: nd - 1, through: 0, by: -1) {
@@ -130,7 +132,7 @@ final class CompiledVAE {
     }
 
     deinit {
-        for p in [P, G, M, V, input, heads, dHeads, eps, std, z, dz, laneColumnBCE, laneKLMask] + encA + dEnc + decA + dDec {
+        for p in [P, G, M, V, input, heads, dHeads, eps, std, z, dz, laneColumnBCE, laneKLMask, laneScratch] + encA + dEnc + decA + dDec {
             p.deallocate()
         }
         laneKL.deallocate(); laneGoesOn.deallocate()
@@ -174,8 +176,8 @@ final class CompiledVAE {
     /// Forward + backward for `rows` rows and their noise (from `source`, or already in
     /// `input` and `eps`). Returns (Σ BCE, Σ KL) over the batch; gradients of
     /// Σ BCE + β·KL land in G, or, with `update`, Adam is applied to each parameter block as
-    /// soon as its gradient is computed. A non-finite loss returns before any update. With a
-    /// `team`, its helper thread runs lane 1.
+    /// soon as its gradient is computed (G is then left alone). A non-finite loss returns
+    /// before any update. With a `team`, its helper thread runs lane 1.
     func step(rows B: Int, klWeight beta: Float, freeBits: Float, update: AdamStep?, source: BatchSource? = nil,
               team: LaneTeam? = nil) -> (bce: Double, kl: Double) {
         precondition(B >= 1 && B <= maxBatch, "batch of \(B) rows for a step built for at most \(maxBatch)")
@@ -187,7 +189,6 @@ final class CompiledVAE {
             for p in 0..<phaseCount { runPhase(p, lane: 0); runPhase(p, lane: 1) }
         }
         let (bce, kl) = lossTotals()
-        if bce.isFinite && kl.isFinite { gradientIsZero = update != nil }
         return (bce, kl)
     }
 
@@ -201,13 +202,12 @@ final class CompiledVAE {
     /// All phases of one lane, with the team's barrier after each (the last one is the join).
     func runLane(_ lane: Int, _ team: LaneTeam) {
         for p in 0..<phaseCount {
-            if StepProfile.on && lane == 0 {
+            if StepProfile.on {
                 let t0 = now()
                 runPhase(p, lane: lane)
                 let t1 = now()
                 team.barrier(lane: lane)
-                StepProfile.compute += t1 - t0; StepProfile.wait += now() - t1
-                StepProfile.phase[min(p, 63)] += t1 - t0
+                StepProfile.add(lane: lane, compute: t1 - t0, wait: now() - t1, phase: p)
             } else {
                 runPhase(p, lane: lane)
                 team.barrier(lane: lane)
@@ -334,48 +334,83 @@ final class CompiledVAE {
         }
     }
 
-    /// dW = dyᵀ x and db = Σ dy over all rows for the part's output units, then Adam on them.
+    /// dW = dyᵀ x and db = Σ dy over all rows for the part's output units; with an update,
+    /// Adam on them. Training never writes G: the gradient is made a chunk of rows at a time
+    /// in the lane's small scratch buffer, which stays in the core's L2 cache while Adam reads
+    /// it (a full-size gradient would go out to memory and back twice a step; Adam's other
+    /// streams, the parameters and moments, must make that trip anyway).
     private func backwardWeights(_ l: BackwardLayer, part: Int) {
         let o = outputs(of: part, fanOut: l.fanOut)
         guard !o.isEmpty else { return }
-        let B = current.rows, n0 = o.lowerBound
-        let gw = G + l.w + n0 * l.fanIn, gb = G + l.b + n0
-        sgemm(true, false, m: o.count, n: l.fanIn, k: B, l.dy + n0, lda: l.fanOut, l.input, ldb: l.fanIn,
-              beta: gradientIsZero ? 1 : 0, gw, ldc: l.fanIn)
-        columnSums(l.dy + n0, rows: B, cols: o.count, ld: l.fanOut, into: gb)
-        guard let u = current.update else { return }
-        let ta = StepProfile.on && part == 0 ? now() : 0
-        defer { if StepProfile.on && part == 0 { StepProfile.adam += now() - ta } }
-        for (offset, count) in [(l.w + n0 * l.fanIn, o.count * l.fanIn), (l.b + n0, o.count)] {
-            adamSIMD(P, G, M, V, range: offset..<(offset + count), lr: u.lr, beta1: u.beta1, beta2: u.beta2,
-                     epsilon: u.epsilon, c1: u.c1, c2: u.c2, clearGradient: true)
+        let B = current.rows
+        guard let u = current.update else {
+            sgemm(true, false, m: o.count, n: l.fanIn, k: B, l.dy + o.lowerBound, lda: l.fanOut, l.input, ldb: l.fanIn,
+                  G + l.w + o.lowerBound * l.fanIn, ldc: l.fanIn)
+            columnSums(l.dy + o.lowerBound, rows: B, cols: o.count, ld: l.fanOut, into: G + l.b + o.lowerBound)
+            return
         }
+        let ta = StepProfile.on ? now() : 0
+        defer { if StepProfile.on { StepProfile.add(lane: part, adam: now() - ta) } }
+        let scratch = laneScratch + part * CompiledVAE.scratchSize
+        func adam(_ offset: Int, _ count: Int) {
+            // Adam zeroes the scratch as it reads it, so the next product can add into it (beta 1)
+            // and OpenBLAS skips its own zeroing pass.
+            vae_adam(P + offset, scratch, M + offset, V + offset, count, u.lr, u.beta1, u.beta2, u.epsilon, u.c1, u.c2, 1)
+        }
+        let chunks = (o.count * l.fanIn + CompiledVAE.scratchSize - 1) / CompiledVAE.scratchSize
+        let rowsPerChunk = (o.count + chunks - 1) / chunks
+        for c0 in stride(from: o.lowerBound, to: o.upperBound, by: rowsPerChunk) {
+            let n = min(rowsPerChunk, o.upperBound - c0)
+            sgemm(true, false, m: n, n: l.fanIn, k: B, l.dy + c0, lda: l.fanOut, l.input, ldb: l.fanIn, beta: 1, scratch, ldc: l.fanIn)
+            adam(l.w + c0 * l.fanIn, n * l.fanIn)
+        }
+        columnSums(l.dy + o.lowerBound, rows: B, cols: o.count, ld: l.fanOut, into: scratch)
+        adam(l.b + o.lowerBound, o.count)
     }
 
     /// Names the first non-finite tensor of the last step (for the training error).
     func firstNonFinite(rows B: Int) -> String {
         func bad(_ p: UnsafePointer<Float>, _ n: Int) -> Bool { (0..<n).contains { !p[$0].isFinite } }
+        if bad(P, total) { return "a parameter (the previous step's update overflowed)" }
         for i in 0..<(encSizes.count - 1) where bad(encA[i], B * encSizes[i + 1]) { return "encoder.trunk[\(i)] output" }
         if bad(heads, B * 2 * L) { return "encoder heads (mean / logVariance)" }
         if bad(z, B * L) { return "z (σ = exp(½ logVariance) overflowed)" }
         for i in 0..<(decSizes.count - 1) where bad(decA[i], B * decSizes[i + 1]) { return "decoder.layers[\(i)] output" }
-        if bad(G, total) { return "a parameter gradient" }
         return "the loss"
     }
 }
 
 /// Wall-clock time per part of the compiled training loop (VAE_PROFILE=1 prints it after
-/// training): the main thread's batch set-up, its steps, and within them (two lanes) the time
-/// lane 0 computed and waited at barriers for lane 1, its Adam time and its time per phase.
+/// training): the main thread's batch set-up and steps, and per lane (on two cores) the time
+/// it computed, waited at barriers for the other lane, spent in Adam, and spent per phase.
 enum StepProfile {
     static let on: Bool = getenv("VAE_PROFILE") != nil
-    nonisolated(unsafe) static var batch = 0.0, step = 0.0, compute = 0.0, wait = 0.0, adam = 0.0
+    nonisolated(unsafe) static var batch = 0.0, step = 0.0
     nonisolated(unsafe) static var steps = [0, 0]  // on one core, on two
-    /// Lane 0's compute time per phase (the phases are listed in CompiledVAE's comment).
-    nonisolated(unsafe) static var phase = [Double](repeating: 0, count: 64)
+    /// Per lane (each writes only its own row): compute, wait, Adam, then one slot per phase.
+    static let slots = 64
+    nonisolated(unsafe) static let lanes: UnsafeMutablePointer<Double> = {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: 2 * slots); p.initialize(repeating: 0, count: 2 * slots); return p
+    }()
+
+    static func add(lane: Int, compute: Double, wait: Double, phase: Int) {
+        let row = lanes + lane * slots
+        row[0] += compute; row[1] += wait
+        row[3 + min(phase, slots - 4)] += compute
+    }
+
+    static func add(lane: Int, adam: Double) { lanes[lane * slots + 2] += adam }
+
     static func report() {
         guard on else { return }
-        fputs("profile: \(steps[0]) steps on one core, \(steps[1]) on two; batch set-up \(batch) s, steps \(step) s (two lanes: lane 0 computing \(compute) s, waiting \(wait) s; of lane 0's computing, Adam \(adam) s; per phase in ms: \(phase.prefix { $0 > 0 }.map { String(Int($0 * 1000)) }.joined(separator: ", ")))\n", stderr)
+        func f(_ x: Double) -> String { String(Int((x * 1000).rounded())) }
+        var text = "profile: \(steps[0]) steps on one core, \(steps[1]) on two; batch set-up \(f(batch)) ms, steps \(f(step)) ms\n"
+        for lane in 0..<2 {
+            let row = lanes + lane * slots
+            let phases = (3..<slots).map { row[$0] }.prefix { $0 > 0 }.map(f).joined(separator: ", ")
+            text += "  lane \(lane): computing \(f(row[0])) ms (Adam \(f(row[2])) ms), waiting \(f(row[1])) ms; per phase: \(phases)\n"
+        }
+        fputs(text, stderr)
     }
 }
 
