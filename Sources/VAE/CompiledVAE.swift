@@ -15,6 +15,7 @@ import Glibc
 ///
 ///     phase 0:  forward pass of the lane's rows, dx of backward layer 0
 ///     phase p:  dW + Adam of backward layer p−1 (the lane's half), dx of backward layer p
+///     (the input layer has no dx: its dW + Adam joins the last phase)
 ///
 /// so a weight is updated only after both lanes have used it for their dx, and each dW sees
 /// both lanes' dy. With two cores, a helper thread runs lane 1 (`LaneTeam`); with one, the
@@ -59,7 +60,9 @@ final class CompiledVAE {
         let afterSampler: Bool                   // dy is dHeads: run the sampler's backward first
     }
     private(set) var backwardLayers: [BackwardLayer] = []
-    var phaseCount: Int { backwardLayers.count + 1 }
+    /// The input layer has no dx, so its dW needs no barrier of its own: it joins the phase
+    /// before (the last one).
+    var phaseCount: Int { backwardLayers.count + (backwardLayers.last!.dx == nil ? 0 : 1) }
 
     /// Where a step's rows come from: `indices` into the rows of `data`, and, for dynamic
     /// binarization, one uniform threshold per pixel; and its noise: the uniform pairs that
@@ -224,6 +227,9 @@ final class CompiledVAE {
             backwardWeights(backwardLayers[p - 1], part: lane)
         }
         if p < backwardLayers.count { backwardInput(backwardLayers[p], lane: lane) }
+        if p == backwardLayers.count - 1 && phaseCount == backwardLayers.count {
+            backwardWeights(backwardLayers[p], part: lane)
+        }
     }
 
     /// Lane 0 takes the first half of the rows (rounded up), lane 1 the rest.
