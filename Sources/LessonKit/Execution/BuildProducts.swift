@@ -14,7 +14,7 @@ public struct BuildProducts: Sendable {
     public var libraryDirectory: URL
     /// Directory with `LessonRuntime.swiftmodule` etc., e.g. `.build/release/Modules`.
     public var moduleDirectory: URL
-    /// Module maps of the package's C system-library targets (VAE imports CBLAS/CZlib).
+    /// Module maps of the package's C targets (VAE imports CBLAS, CZlib and CKernels).
     public var moduleMaps: [URL]
     /// Modules found, in import order; always includes LessonRuntime (which re-exports nothing
     /// but links Figures into itself).
@@ -64,7 +64,16 @@ public struct BuildProducts: Sendable {
            fm.fileExists(atPath: dir.appendingPathComponent("libVAE.so").path) { mods.append("VAE") }
         mods += ["Figures", "LessonRuntime"]
         modules = mods
-        moduleMaps = BuildProducts.findModuleMaps(near: dir)
+        moduleMaps = BuildProducts.findModuleMaps(near: dir) + BuildProducts.generatedModuleMaps(in: dir)
+    }
+
+    /// SwiftPM writes a module map for each C target it compiles (`CKernels.build/module.modulemap`).
+    static func generatedModuleMaps(in dir: URL) -> [URL] {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".build") }.sorted()
+            .map { dir.appendingPathComponent($0).appendingPathComponent("module.modulemap") }
+            .filter { fm.fileExists(atPath: $0.path) }
     }
 
     /// The package root is the first ancestor with a Package.swift; its `Sources/*/module.modulemap`

@@ -71,8 +71,28 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         }
         id.update("\n" + Self.compilerVersion(toolchain, &prints))
         prints.save()
-        buildID = id.finalizeHex()
+        buildID = Self.withRunnerSignature(id.finalizeHex(), products: products)
         Self.pruneModelStores(options.cacheDirectory.appendingPathComponent("models"), current: String(buildID.prefix(16)))
+    }
+
+    /// The build identity extended by how this `lessons` turns cells into a program and
+    /// compiles it: a sample program from the generator, the compiler arguments and the C
+    /// module maps they name. A `lessons` whose generator or compile set-up differs does not
+    /// reuse results cached by another (they could differ, or be a set-up failure since fixed).
+    static func withRunnerSignature(_ build: String, products: BuildProducts) -> String {
+        var h = SHA256()
+        h.update(build)
+        var trap = CellOptions(), fail = CellOptions()
+        trap.shouldTrap = true; fail.compileFail = true
+        let sample = [Cell(index: 0, language: "swift", options: CellOptions(), code: "let a = 1", fenceLine: 3),
+                      Cell(index: 1, language: "swift", options: trap, code: "_ = a", fenceLine: 7),
+                      Cell(index: 2, language: "swift", options: fail, code: "a = 2", fenceLine: 11)]
+        h.update(ProgramGenerator.main(file: "l.md", cells: sample, modules: products.modules, defaultTimeout: 1).source)
+        h.update(ProgramGenerator.compileFailProbe(file: "l.md", cells: sample, target: sample[2], modules: products.modules).source)
+        let placeholder = URL(fileURLWithPath: "/p")
+        h.update(compileArguments(products: products, source: placeholder, output: placeholder, typecheckOnly: false).joined(separator: "\u{0}"))
+        for m in products.moduleMaps { h.update((try? String(contentsOf: m, encoding: .utf8)) ?? "missing \(m.path)") }
+        return h.finalizeHex()
     }
 
     /// Trained models are stored per engine build; keep the stores of the last three builds
@@ -247,6 +267,10 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
     }
 
     func compileArguments(source: URL, output: URL?, typecheckOnly: Bool) -> [String] {
+        Self.compileArguments(products: products, source: source, output: output, typecheckOnly: typecheckOnly)
+    }
+
+    static func compileArguments(products: BuildProducts, source: URL, output: URL?, typecheckOnly: Bool) -> [String] {
         var a: [String] = typecheckOnly ? ["-typecheck"] : ["-O", "-gline-tables-only"]
         // The compiler's default module cache (shared across projects and builds): a private
         // one would rebuild the Glibc/Foundation clang modules, ~3 s, on every cold build.

@@ -72,6 +72,21 @@ final class CacheTests: XCTestCase {
         XCTAssertEqual(ex5.stats.lessonsCached, 0)
     }
 
+    /// Results cached by a `lessons` that compiles programs differently (here: one more C module
+    /// map, as when the engine gained a C target) are not reused; the same set-up gives the
+    /// same key.
+    func testACompileSetUpChangeInvalidatesTheCache() throws {
+        var products = try BuildProducts(directory: try RuntimeProducts.directory.get())
+        let before = SwiftCellExecutor.withRunnerSignature("build", products: products)
+        XCTAssertEqual(before, SwiftCellExecutor.withRunnerSignature("build", products: products))
+        XCTAssertNotEqual(before, SwiftCellExecutor.withRunnerSignature("other build", products: products))
+        let extra = FileManager.default.temporaryDirectory.appendingPathComponent("lessons-extra-\(getpid()).modulemap")
+        try "module Extra { header \"extra.h\" }\n".write(to: extra, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: extra) }
+        products.moduleMaps.append(extra)
+        XCTAssertNotEqual(before, SwiftCellExecutor.withRunnerSignature("build", products: products))
+    }
+
     func testOldVersionsOfALessonArePruned() throws {
         let dir = try makeTempDirectory()
         let cache = dir.appendingPathComponent(".lessons-cache")
