@@ -46,9 +46,8 @@ final class CompiledVAE {
     let laneKLMask: UnsafeMutablePointer<Float>
     let laneGoesOn: UnsafeMutablePointer<Bool>
     var adamStep = 0
-    /// Per lane, room for a chunk of a weight gradient (see backwardWeights); kept zeroed.
-    let laneScratch: UnsafeMutablePointer<Float>
-    static let scratchSize = 64 * 1024  // floats: 256 KB, a quarter of a Zen 4 core's L2
+    /// True while every weight gradient is zero (fresh, or cleared by the fused Adam).
+    var gradientIsZero = true
 
     /// One dense layer as the backward pass sees it.
     struct BackwardLayer {
@@ -113,7 +112,6 @@ final class CompiledVAE {
         dDec = decSizes.dropFirst().map { buf(maxBatch * $0) }
         laneColumnBCE = buf(2 * D); laneKL = buf(2 * L, Double.self); laneKLMask = buf(2 * L)
         laneGoesOn = .allocate(capacity: 2); laneGoesOn.initialize(repeating: false, count: 2)
-        laneScratch = buf(2 * CompiledVAE.scratchSize)
         // Backward order: decoder from the logits down, the heads, the trunk from the top.
         let nd = decSizes.count - 1, nt = encSizes.count - 1
         for i in stride(from: nd - 1, through: 0, by: -1) {
@@ -135,7 +133,7 @@ final class CompiledVAE {
     }
 
     deinit {
-        for p in [P, G, M, V, input, heads, dHeads, eps, std, z, dz, laneColumnBCE, laneKLMask, laneScratch] + encA + dEnc + decA + dDec {
+        for p in [P, G, M, V, input, heads, dHeads, eps, std, z, dz, laneColumnBCE, laneKLMask] + encA + dEnc + decA + dDec {
             p.deallocate()
         }
         laneKL.deallocate(); laneGoesOn.deallocate()
@@ -179,7 +177,7 @@ final class CompiledVAE {
     /// Forward + backward for `rows` rows and their noise (from `source`, or already in
     /// `input` and `eps`). Returns (Σ BCE, Σ KL) over the batch; gradients of
     /// Σ BCE + β·KL land in G, or, with `update`, Adam is applied to each parameter block as
-    /// soon as its gradient is computed (G is then left alone). A non-finite loss returns
+    /// soon as its gradient is computed (leaving G zeroed). A non-finite loss returns
     /// before any update. With a `team`, its helper thread runs lane 1.
     func step(rows B: Int, klWeight beta: Float, freeBits: Float, update: AdamStep?, source: BatchSource? = nil,
               team: LaneTeam? = nil) -> (bce: Double, kl: Double) {
@@ -192,6 +190,7 @@ final class CompiledVAE {
             for p in 0..<phaseCount { runPhase(p, lane: 0); runPhase(p, lane: 1) }
         }
         let (bce, kl) = lossTotals()
+        if bce.isFinite && kl.isFinite { gradientIsZero = update != nil }
         return (bce, kl)
     }
 
@@ -268,7 +267,7 @@ final class CompiledVAE {
     private func dense(_ x: UnsafePointer<Float>, rows: Int, in k: Int, out n: Int, w: Int, b: Int,
                        relu: Bool, _ y: UnsafeMutablePointer<Float>) {
         sgemm(false, true, m: rows, n: n, k: k, x, lda: k, P + w, ldb: k, y, ldc: n)
-        addBias(y, P + b, rows: rows, cols: n, relu: relu)
+        vae_add_bias(y, P + b, rows, n, n, relu ? 1 : 0)
     }
 
     private func forward(lane: Int) {
@@ -311,8 +310,7 @@ final class CompiledVAE {
         }
         let k = decSizes[nd - 1], logits = decA[nd - 1] + r0 * D
         sgemm(false, true, m: m, n: D, k: k, d, lda: k, P + decW[nd - 1], ldb: k, logits, ldc: D)
-        addBias(logits, P + decB[nd - 1], rows: m, cols: D, relu: false)
-        bceWithLogitsColumns(logits, input + r0 * D, dDec[nd - 1] + r0 * D, rows: m, cols: D, ld: D, columnSums: columnBCE)
+        vae_bias_bce_columns(logits, P + decB[nd - 1], input + r0 * D, dDec[nd - 1] + r0 * D, m, D, D, columnBCE)
     }
 
     /// dx = dy W for the lane's rows, back through the ReLU that produced x; for the heads,
@@ -340,38 +338,25 @@ final class CompiledVAE {
         }
     }
 
-    /// dW = dyᵀ x and db = Σ dy over all rows for the part's output units; with an update,
-    /// Adam on them. Training never writes G: the gradient is made a chunk of rows at a time
-    /// in the lane's small scratch buffer, which stays in the core's L2 cache while Adam reads
-    /// it (a full-size gradient would go out to memory and back twice a step; Adam's other
-    /// streams, the parameters and moments, must make that trip anyway).
+    /// dW = dyᵀ x and db = Σ dy over all rows for the part's output units into G; with an
+    /// update, Adam on them right away. Adam leaves the gradient zeroed, so the next step's
+    /// product adds into it (beta 1) and OpenBLAS skips its own zeroing pass over it.
+    /// (Making the gradient a chunk at a time in a buffer that stays in L2 was tried: the
+    /// repeated packing of x in each chunk's product cost more than the memory traffic saved.)
     private func backwardWeights(_ l: BackwardLayer, part: Int) {
         let o = outputs(of: part, fanOut: l.fanOut)
         guard !o.isEmpty else { return }
-        let B = current.rows
-        guard let u = current.update else {
-            sgemm(true, false, m: o.count, n: l.fanIn, k: B, l.dy + o.lowerBound, lda: l.fanOut, l.input, ldb: l.fanIn,
-                  G + l.w + o.lowerBound * l.fanIn, ldc: l.fanIn)
-            columnSums(l.dy + o.lowerBound, rows: B, cols: o.count, ld: l.fanOut, into: G + l.b + o.lowerBound)
-            return
-        }
+        let B = current.rows, n0 = o.lowerBound
+        let gw = G + l.w + n0 * l.fanIn, gb = G + l.b + n0
+        sgemm(true, false, m: o.count, n: l.fanIn, k: B, l.dy + n0, lda: l.fanOut, l.input, ldb: l.fanIn,
+              beta: gradientIsZero ? 1 : 0, gw, ldc: l.fanIn)
+        columnSums(l.dy + n0, rows: B, cols: o.count, ld: l.fanOut, into: gb)
+        guard let u = current.update else { return }
         let ta = StepProfile.on ? now() : 0
         defer { if StepProfile.on { StepProfile.add(lane: part, adam: now() - ta) } }
-        let scratch = laneScratch + part * CompiledVAE.scratchSize
-        func adam(_ offset: Int, _ count: Int) {
-            // Adam zeroes the scratch as it reads it, so the next product can add into it (beta 1)
-            // and OpenBLAS skips its own zeroing pass.
-            vae_adam(P + offset, scratch, M + offset, V + offset, count, u.lr, u.beta1, u.beta2, u.epsilon, u.c1, u.c2, 1)
+        for (offset, count) in [(l.w + n0 * l.fanIn, o.count * l.fanIn), (l.b + n0, o.count)] {
+            vae_adam(P + offset, G + offset, M + offset, V + offset, count, u.lr, u.beta1, u.beta2, u.epsilon, u.c1, u.c2, 1)
         }
-        let chunks = (o.count * l.fanIn + CompiledVAE.scratchSize - 1) / CompiledVAE.scratchSize
-        let rowsPerChunk = (o.count + chunks - 1) / chunks
-        for c0 in stride(from: o.lowerBound, to: o.upperBound, by: rowsPerChunk) {
-            let n = min(rowsPerChunk, o.upperBound - c0)
-            sgemm(true, false, m: n, n: l.fanIn, k: B, l.dy + c0, lda: l.fanOut, l.input, ldb: l.fanIn, beta: 1, scratch, ldc: l.fanIn)
-            adam(l.w + c0 * l.fanIn, n * l.fanIn)
-        }
-        columnSums(l.dy + o.lowerBound, rows: B, cols: o.count, ld: l.fanOut, into: scratch)
-        adam(l.b + o.lowerBound, o.count)
     }
 
     /// Names the first non-finite tensor of the last step (for the training error).
@@ -382,6 +367,7 @@ final class CompiledVAE {
         if bad(heads, B * 2 * L) { return "encoder heads (mean / logVariance)" }
         if bad(z, B * L) { return "z (σ = exp(½ logVariance) overflowed)" }
         for i in 0..<(decSizes.count - 1) where bad(decA[i], B * decSizes[i + 1]) { return "decoder.layers[\(i)] output" }
+        if bad(G, total) { return "a parameter gradient" }
         return "the loss"
     }
 }

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Glibc
 
 // Each operation computes its forward value and, beside it, the rule that pushes the
@@ -366,8 +367,7 @@ extension Tensor {
             targets.scalars.withUnsafeBufferPointer { x in
                 dl.withUnsafeMutableBufferPointer { g in
                     for i in 0..<m {
-                        y[i] = Float(bceWithLogitsAndGradient(l.baseAddress! + i * n, x.baseAddress! + i * n,
-                                                              g.baseAddress! + i * n, count: n))
+                        y[i] = Float(vae_bce(l.baseAddress! + i * n, x.baseAddress! + i * n, g.baseAddress! + i * n, n))
                     }
                 }
             }

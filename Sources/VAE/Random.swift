@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 /// A small, fast, seeded random number generator (xoshiro256**, seeded by SplitMix64), so
@@ -69,24 +70,19 @@ func fillNormal<G: RandomNumberGenerator>(_ v: inout [Float], using rng: inout G
 
 @inline(__always)
 func fillNormal<G: RandomNumberGenerator>(_ p: UnsafeMutablePointer<Float>, count n: Int, using rng: inout G) {
-    var i = 0
-    while i < n {
-        let (a, b) = boxMuller(1 - rng.uniformDouble(), rng.uniformDouble())
-        p[i] = a
-        if i + 1 < n { p[i + 1] = b }
-        i += 2
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 256) { u in
+        var done = 0
+        while done < n {  // 128 pairs at a time
+            let k = min(256, n - done)
+            drawUniformPairs(forNormals: k, into: u.baseAddress!, using: &rng)
+            vae_box_muller(u.baseAddress!, p + done, 0, k)
+            done += k
+        }
     }
 }
 
-/// Two standard normals from u1 ∈ (0, 1] and u2 ∈ [0, 1).
-@inline(__always)
-func boxMuller(_ u1: Double, _ u2: Double) -> (Float, Float) {
-    let r = Glibc.sqrt(-2 * Glibc.log(u1)), t = 2 * Double.pi * u2
-    return (Float(r * Glibc.cos(t)), Float(r * Glibc.sin(t)))
-}
-
-/// The uniforms `fillNormal` would draw for `n` normals (one pair per two), so that the
-/// normals can be computed elsewhere, in parts (`normals(fromUniformPairs:…)`).
+/// The uniforms `fillNormal` draws for `n` normals (a pair per two normals), so that the
+/// normals can be made elsewhere, in parts (`normals(fromUniformPairs:…)`).
 @inline(__always)
 func drawUniformPairs<G: RandomNumberGenerator>(forNormals n: Int, into u: UnsafeMutablePointer<Double>, using rng: inout G) {
     for i in 0..<((n + 1) / 2) {
@@ -98,12 +94,7 @@ func drawUniformPairs<G: RandomNumberGenerator>(forNormals n: Int, into u: Unsaf
 /// Normals `range` of what `fillNormal` would have written from these uniform pairs.
 @inline(__always)
 func normals(fromUniformPairs u: UnsafePointer<Double>, into p: UnsafeMutablePointer<Float>, range: Range<Int>) {
-    guard !range.isEmpty else { return }
-    for pair in (range.lowerBound / 2)...((range.upperBound - 1) / 2) {
-        let (a, b) = boxMuller(u[2 * pair], u[2 * pair + 1])
-        if range.contains(2 * pair) { p[2 * pair] = a }
-        if range.contains(2 * pair + 1) { p[2 * pair + 1] = b }
-    }
+    vae_box_muller(u, p, range.lowerBound, range.upperBound)
 }
 
 extension Array {
