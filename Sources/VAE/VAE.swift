@@ -43,8 +43,9 @@
 // FASHION_MNIST_DIR), `FashionMNIST.binarize`, `SyntheticData.gaussianMixture`, `.twoMoons`.
 // Checkpoints: `Checkpoint.save(model, to:note:)`, `Checkpoint.load(into:from:)` (versioned, CRC-32).
 //
-// Speed: `VAE.train` runs a fused, preallocated training step (CompiledVAE.swift) on two cores
-// (`VAEEngine.setThreads(1)` or VAE_THREADS=1 for one).
+// Speed: `VAE.train` runs a fused, preallocated training step (CompiledVAE.swift) on two cores,
+// bit-identical to one (`VAEEngine.setThreads(1)` or VAE_THREADS=1 for one; VAE_PROFILE=1 prints
+// where a training run's time went). bench/README.md has the measurements.
 // A 10k-image, 2-D-latent VAE trains for 5 epochs in a few seconds.
 
 import Glibc
