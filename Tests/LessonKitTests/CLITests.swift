@@ -28,8 +28,9 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("Lessons/06-image.md:9:5: error: missing image 'images/missing.png'") }, r.err)
         XCTAssertTrue(lines.contains { $0.hasPrefix("Lessons/06-image.md:4:7: warning: malformed date") }, r.err)
         XCTAssertTrue(lines.contains { $0.hasPrefix("Lessons/03-yaml.md:") && $0.contains(": error: malformed YAML front matter") }, r.err)
-        XCTAssertTrue(r.out.hasPrefix("built 1 of 6 pages into Output in "), r.out)
-        XCTAssertTrue(r.out.contains("skipped 5"), r.out)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("Lessons/07-image-and-latex.md:8:1: error: bad math: KaTeX parse error:") }, r.err)
+        XCTAssertTrue(r.out.hasPrefix("built 1 of 7 pages into Output in "), r.out)
+        XCTAssertTrue(r.out.contains("skipped 6"), r.out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("Output/01-good.html").path))
     }
 

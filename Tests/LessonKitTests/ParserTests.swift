@@ -69,6 +69,20 @@ final class FrontMatterTests: XCTestCase {
 }
 
 final class CellParsingTests: XCTestCase {
+    /// Markdown strips up to the fence's indentation from each code line (less where a line has
+    /// fewer spaces); the cell records how much, to map columns back.
+    func testIndentedFenceRecordsTheStrippedIndentation() throws {
+        let l = parse("Text.\n\n   ```swift\n   let a = 1\n let b = 2\n     let c = 3\n\n   ```\n\n```swift\nlet d = 4\n```\n")
+        let cells = l.cells
+        XCTAssertEqual(cells.count, 2)
+        XCTAssertEqual(cells[0].code, "let a = 1\nlet b = 2\n  let c = 3\n")
+        XCTAssertEqual(cells[0].strippedIndent, [3, 1, 3, 0])
+        XCTAssertEqual(cells[0].markdownColumn(line: 5, column: 5), 6)   // `b` on the line with one space
+        XCTAssertEqual(cells[0].markdownColumn(line: 6, column: 3), 6)
+        XCTAssertEqual(cells[1].strippedIndent, [])
+        XCTAssertEqual(cells[1].markdownColumn(line: 11, column: 5), 5)
+    }
+
     func testOptions() {
         let l = parse("""
         Text.

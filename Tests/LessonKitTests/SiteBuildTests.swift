@@ -76,7 +76,7 @@ final class SiteBuildTests: XCTestCase {
         let (out, report) = try build(FixturePaths.broken, executor: NoExecution())
         XCTAssertEqual(report.pagesWritten, 1)
         XCTAssertEqual(report.skipped.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted(),
-                       ["02-fence.md", "03-yaml.md", "04-option.md", "05-latex.md", "06-image.md"])
+                       ["02-fence.md", "03-yaml.md", "04-option.md", "05-latex.md", "06-image.md", "07-image-and-latex.md"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("01-good.html").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("02-fence.html").path))
         func find(_ file: String) -> [Diagnostic] { report.diagnostics.filter { $0.file.hasSuffix(file) } }
@@ -90,6 +90,11 @@ final class SiteBuildTests: XCTestCase {
         let image = find("06-image.md")
         XCTAssertEqual(image.map(\.severity), [.warning, .error])
         XCTAssertEqual(image.map { "\($0.line):\($0.column)" }, ["4:7", "9:5"])
+        // A page with a parse error (the missing image) still has its formulas checked.
+        let both = find("07-image-and-latex.md")
+        XCTAssertEqual(both.map { "\($0.line):\($0.column)" }, ["6:18", "8:1"], "\(both)")
+        XCTAssertTrue(both[0].message.contains("missing image"))
+        XCTAssertTrue(both[1].message.contains("KaTeX parse error"))
         XCTAssertFalse(report.succeeded)
         let index = try read(out.appendingPathComponent("index.html"))
         XCTAssertTrue(index.contains("01-good.html"))

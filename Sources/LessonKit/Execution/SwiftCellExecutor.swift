@@ -142,8 +142,9 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let key = cacheKey(file: file, cells: runnable)
         if options.useCache, let hit = ResultCache.load(directory: resultsDirectory, key: key, root: options.root, cells: runnable) {
             lock.withLock { _stats.lessonsCached += 1 }
-            progress?.lessonFinished(file: file, cached: true, results: hit, seconds: 0)
-            return hit
+            let results = Self.withMarkdownColumns(hit, cells: runnable)
+            progress?.lessonFinished(file: file, cached: true, results: results, seconds: 0)
+            return results
         }
         progress?.lessonStarted(file: file)
         let start = Date()
@@ -158,8 +159,27 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         if !results.values.contains(where: { $0.status == .timedOut }) {
             ResultCache.store(directory: resultsDirectory, file: file, key: key, results: results, inputs: inputs, root: options.root, cells: runnable)
         }
-        progress?.lessonFinished(file: file, cached: false, results: results, seconds: secs)
-        return results
+        let shown = Self.withMarkdownColumns(results, cells: runnable)
+        progress?.lessonFinished(file: file, cached: false, results: shown, seconds: secs)
+        return shown
+    }
+
+    /// Columns of diagnostics inside an indented fence's code, moved from the code as compiled
+    /// to the .md file. Applied after the cache (which keeps code columns), so a cached result
+    /// is right even if only the fence's indentation changed.
+    static func withMarkdownColumns(_ results: [Int: CellResult], cells: [Cell]) -> [Int: CellResult] {
+        let indented = cells.filter { !$0.strippedIndent.isEmpty }
+        guard !indented.isEmpty else { return results }
+        return results.mapValues { r in
+            var r = r
+            r.diagnostics = r.diagnostics.map { d in
+                guard let c = indented.first(where: { d.line >= $0.codeLine && d.line < $0.codeLine + $0.strippedIndent.count }) else { return d }
+                var d = d
+                d.column = c.markdownColumn(line: d.line, column: d.column)
+                return d
+            }
+            return r
+        }
     }
 
     /// Runs several lessons, `options.jobs` at a time. Results are keyed by file.

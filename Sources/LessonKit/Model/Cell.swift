@@ -23,7 +23,16 @@ public struct Cell: Codable, Hashable, Sendable {
     public var code: String        // the code exactly as written, without the fences
     public var fenceLine: Int      // 1-based line of the opening fence in the .md file
     public var codeLine: Int       // 1-based line of the first code line (fenceLine + 1)
+    /// For a fence indented 1-3 spaces: the spaces Markdown removed from each code line (up to
+    /// the fence's indentation), so that columns in the code map back to the .md file.
+    public var strippedIndent: [Int] = []
     public var runs: Bool { language == "swift" && !options.noRun }
+
+    /// The .md column of `column` on .md line `line` (a column within the code as run).
+    public func markdownColumn(line: Int, column: Int) -> Int {
+        let k = line - codeLine
+        return k >= 0 && k < strippedIndent.count ? column + strippedIndent[k] : column
+    }
 
     public init(index: Int, language: String, options: CellOptions, code: String, fenceLine: Int) {
         self.index = index; self.language = language; self.options = options

@@ -5,6 +5,15 @@ import Foundation
 /// node is copied into a Swift value (prose as cmark's HTML, headings, cells) and the C tree
 /// is freed before `parse` returns.
 public enum LessonParser {
+    /// CommonMark removes up to the opening fence's indentation (1-3 spaces) from each line of
+    /// a fenced block: how many it removed from each code line, or [] for an unindented fence.
+    static func strippedIndent(fenceLine: Int, codeLines: Int, sourceLines: [Substring]) -> [Int] {
+        func leadingSpaces(_ i: Int) -> Int { i < sourceLines.count ? sourceLines[i].prefix { $0 == " " }.count : 0 }
+        let fence = leadingSpaces(fenceLine - 1)
+        guard fence > 0 else { return [] }
+        return (0..<codeLines).map { min(fence, leadingSpaces(fenceLine + $0)) }
+    }
+
     /// `file` is the path shown in diagnostics; `directory` (if given) is where local images are looked up.
     public static func parse(source rawSource: String, file: String, slug: String, directory: URL? = nil) -> Lesson {
         let source = rawSource.utf8.contains(13) ? rawSource.replacingOccurrences(of: "\r\n", with: "\n") : rawSource
@@ -44,7 +53,10 @@ public enum LessonParser {
                     let (language, opts, diags) = CellOptionsParser.parse(info: fence.info, line: line,
                         sourceLine: line - 1 < sourceLines.count ? String(sourceLines[line - 1]) : "", file: file)
                     diagnostics += diags
-                    blocks.append(.cell(Cell(index: cellIndex, language: language, options: opts, code: code, fenceLine: line)))
+                    var cell = Cell(index: cellIndex, language: language, options: opts, code: code, fenceLine: line)
+                    cell.strippedIndent = strippedIndent(fenceLine: line, codeLines: code.split(separator: "\n", omittingEmptySubsequences: false).count,
+                                                         sourceLines: sourceLines)
+                    blocks.append(.cell(cell))
                 } else {
                     // an indented code block: shown, never run; the math protector could not tell
                     // it from prose, so any formula it cut out is put back as written

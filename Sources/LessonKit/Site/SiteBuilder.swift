@@ -190,14 +190,20 @@ public final class SiteBuilder {
             for (k, i) in indices.enumerated() { rendered[i] = outs[k] }
             return Array(outs[indices.count...])
         }
+        // Pages with parse errors are rendered too (never written), so that their formula errors
+        // are reported in the same build as the parse errors, not one fix later.
         let candidates = lessons.indices.filter { !lessons[$0].hasErrors }
-        _ = try renderPages(candidates.filter { reusable($0) == nil })
+        _ = try renderPages(candidates.filter { reusable($0) == nil } + lessons.indices.filter { lessons[$0].hasErrors })
 
         var written: [Int] = []
         for i in lessons.indices {
             let lesson = lessons[i]
             report.diagnostics += lesson.diagnostics + execDiagnostics[i]
-            if lesson.hasErrors { report.skipped.append(lesson.file); continue }
+            if lesson.hasErrors {
+                report.diagnostics += (rendered[i]?.diagnostics ?? []).filter { !lesson.diagnostics.contains($0) }
+                report.skipped.append(lesson.file)
+                continue
+            }
             if let out = rendered[i] {
                 report.diagnostics += out.diagnostics + out.cellDiagnostics
                 report.failingCells += out.failingCells

@@ -53,6 +53,15 @@ final class FixtureExecutionTests: XCTestCase {
         XCTAssertEqual(r[0]?.status, .notRun)
     }
 
+    /// A fence indented 1-3 spaces: Markdown strips that indentation from the code, and the
+    /// reported column is moved back to the .md file.
+    func testColumnsInsideIndentedFencesPointIntoTheMarkdown() throws {
+        XCTAssertEqual(errors(try results("indented-compile-error")[0]),
+                       ["Lessons/indented-compile-error.md:7:22: error: cannot convert value of type 'Int' to specified type 'String'"])
+        XCTAssertEqual(errors(try results("indented-expect")[0]),
+                       ["Lessons/indented-expect.md:4:3: error: expectation failed: arithmetic is off"])
+    }
+
     func testFatalErrorTrap() throws {
         let r = try results("trap-fatal")
         XCTAssertEqual(r[0]?.status, .ok)
