@@ -410,9 +410,6 @@ extension VAE {
     /// The fused training loop behind `train(on:…)`.
     func trainCompiled<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int, learningRate: Float,
                                                  options: TrainingOptions, using rng: inout G) throws -> TrainingReport {
-        guard epochs >= 0, batchSize > 0, data.rows > 0 else {
-            throw TrainingError.badArguments("need epochs ≥ 0, batchSize > 0 and some data (got \(epochs), \(batchSize), \(data.rows) rows)")
-        }
         guard data.rowWidth == inputSize else {
             throw TrainingError.badArguments("data rows have \(data.rowWidth) values, the model expects \(inputSize)")
         }
@@ -420,76 +417,47 @@ extension VAE {
         // single-threaded inside each lane. The tuner falls back to one core while another
         // process holds the second (the lanes would wait for each other at every barrier).
         let savedThreads = blasThreadCount
-        let engine = CompiledVAE(self, maxBatch: batchSize)
+        let engine = CompiledVAE(self, maxBatch: max(1, batchSize))
         let team = trainingThreads() >= 2 ? LaneTeam { [unowned engine] in engine.runLane(1, $0) } : nil
         openblasThreads(1)
         defer { openblasThreads(savedThreads); team?.stop() }
         var tuner = ParallelismTuner(enabled: team != nil)
-        let n = data.rows, D = inputSize
-        let stepsPerEpoch = (n + batchSize - 1) / batchSize
-        let warmup = options.klWarmupEpochs * stepsPerEpoch
-        var order = Array(0..<n)
-        let thresholds = options.dynamicBinarization ? UnsafeMutablePointer<Float>.allocate(capacity: batchSize * D) : nil
-        let noiseUniforms = UnsafeMutablePointer<Double>.allocate(capacity: batchSize * latentSize + 1)
+        let D = inputSize
+        let thresholds = options.dynamicBinarization ? UnsafeMutablePointer<Float>.allocate(capacity: max(1, batchSize) * D) : nil
+        let noiseUniforms = UnsafeMutablePointer<Double>.allocate(capacity: max(1, batchSize) * latentSize + 1)
         defer { thresholds?.deallocate(); noiseUniforms.deallocate() }
-        var report = TrainingReport()
-        report.threads = team == nil ? 1 : 2
-        let progress = Progress(options.showProgress)
         var globalStep = 0
-        for epoch in 1...max(epochs, 1) where epochs > 0 {
-            options.beforeEpoch?(epoch)
-            let t0 = now()
-            order.seededShuffle(using: &rng)
-            var sumBCE = 0.0, sumKL = 0.0
-            var beta: Float = 1
-            try data.scalars.withUnsafeBufferPointer { all in
-                try order.withUnsafeBufferPointer { indices in
-                    for s in 0..<stepsPerEpoch {
-                        let tb = StepProfile.on ? now() : 0
-                        let lo = s * batchSize, B = min(batchSize, n - lo)
-                        // The lanes gather their own rows and make their own noise; the random
-                        // numbers are drawn here, in order.
-                        if let thresholds { for k in 0..<(B * D) { thresholds[k] = rng.uniform() } }
-                        drawUniformPairs(forNormals: B * engine.L, into: noiseUniforms, using: &rng)
-                        beta = warmupWeight(step: globalStep, warmupSteps: warmup)
-                        let update = engine.nextAdamStep(learningRate: learningRate)
-                        let source = CompiledVAE.BatchSource(data: all.baseAddress!, indices: indices.baseAddress! + lo,
-                                                             thresholds: thresholds.map { UnsafePointer($0) },
-                                                             noiseUniforms: noiseUniforms)
-                        let useTeam = tuner.useTeam(step: globalStep)
-                        let ts = now()
-                        if StepProfile.on { StepProfile.batch += ts - tb; StepProfile.steps[useTeam ? 1 : 0] += 1 }
-                        let (bce, kl) = engine.step(rows: B, klWeight: beta, freeBits: options.freeBits, update: update,
-                                                    source: source, team: useTeam ? team : nil)
-                        let seconds = now() - ts
-                        if StepProfile.on { StepProfile.step += seconds }
-                        tuner.record(step: globalStep, seconds: seconds, full: B == batchSize)
-                        guard bce.isFinite && kl.isFinite else {
-                            progress.finish()
-                            throw TrainingError.nonFinite(epoch: epoch, step: s + 1, tensor: engine.firstNonFinite(rows: B))
-                        }
-                        sumBCE += bce; sumKL += kl
-                        globalStep += 1
-                        if s % 20 == 0 {
-                            progress.update("epoch \(epoch)/\(epochs) step \(s + 1)/\(stepsPerEpoch) -ELBO \(String(format4: Float((bce + kl) / Double(B))))")
-                        }
-                    }
-                }
+        let report = try runEpochs(data: data, epochs: epochs, batchSize: batchSize, options: options, threads: team == nil ? 1 : 2,
+                                   using: &rng, evaluate: { v, r in self.negativeELBO(on: v, using: &r) },
+                                   endOfEpoch: { engine.store(to: self) }) { epoch, step, rows, beta, rng in
+            let tb = StepProfile.on ? now() : 0
+            let B = rows.count
+            // The lanes gather their own rows and make their own noise; the random numbers are
+            // drawn here, in order.
+            if let thresholds { for k in 0..<(B * D) { thresholds[k] = rng.uniform() } }
+            drawUniformPairs(forNormals: B * engine.L, into: noiseUniforms, using: &rng)
+            let update = engine.nextAdamStep(learningRate: learningRate)
+            let useTeam = tuner.useTeam(step: globalStep)
+            let ts = now()
+            if StepProfile.on { StepProfile.batch += ts - tb; StepProfile.steps[useTeam ? 1 : 0] += 1 }
+            let (bce, kl) = data.scalars.withUnsafeBufferPointer { all in
+                engine.step(rows: B, klWeight: beta, freeBits: options.freeBits, update: update,
+                            source: CompiledVAE.BatchSource(data: all.baseAddress!, indices: rows.baseAddress!,
+                                                            thresholds: thresholds.map { UnsafePointer($0) }, noiseUniforms: noiseUniforms),
+                            team: useTeam ? team : nil)
             }
-            let dt = now() - t0
-            engine.store(to: self)
-            var val: Float? = nil
-            if let v = options.validationData { val = negativeELBO(on: v, using: &rng) }
-            report.epochs.append(EpochMetrics(
-                epoch: epoch, negativeELBO: Float((sumBCE + sumKL) / Double(n)), reconstruction: Float(-sumBCE / Double(n)),
-                kl: Float(sumKL / Double(n)), klPerLevel: [Float(sumKL / Double(n))], klWeight: beta,
-                validationNegativeELBO: val, seconds: dt, samplesPerSecond: Double(n) / dt))
-            options.afterEpoch?(report.epochs.last!)
+            let seconds = now() - ts
+            if StepProfile.on { StepProfile.step += seconds }
+            tuner.record(step: globalStep, seconds: seconds, full: B == batchSize)
+            globalStep += 1
+            guard bce.isFinite && kl.isFinite else {
+                throw TrainingError.nonFinite(epoch: epoch, step: step, tensor: engine.firstNonFinite(rows: B))
+            }
+            return BatchSums(logLikelihood: -bce, klPerLevel: [kl])
         }
-        progress.finish()
         StepProfile.report()
         if let (name, _) = namedParameters.first(where: { !$0.1.isFinite }) {
-            throw TrainingError.nonFinite(epoch: epochs, step: stepsPerEpoch, tensor: name)
+            throw TrainingError.nonFinite(epoch: epochs, step: (data.rows + batchSize - 1) / batchSize, tensor: name)
         }
         return report
     }

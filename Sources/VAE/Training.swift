@@ -101,23 +101,24 @@ struct Progress {
     warmupSteps <= 0 ? 1 : min(1, Float(step + 1) / Float(warmupSteps))
 }
 
-/// The tape-based training loop shared by every model: shuffle by seed, minibatches,
-/// `objective` builds the ELBO of a batch, Adam on the summed loss, non-finite check.
-func trainWithTape<G: RandomNumberGenerator>(
-    parameters named: [(String, Tensor)], data: Tensor, epochs: Int, batchSize: Int, learningRate: Float,
-    options: TrainingOptions, using rng: inout G,
-    objective: (Tensor, ObjectiveOptions, inout G) -> ELBO,
-    evaluate: ((Tensor, inout G) -> Float)? = nil
+/// What a training step reports about its minibatch: sums over its rows.
+struct BatchSums {
+    var logLikelihood: Double   // Σ log p(x|z)
+    var klPerLevel: [Double]    // Σ KL, per stochastic level (z1 first)
+}
+
+/// The epoch loop every training loop shares: argument checks, a shuffle by seed each epoch,
+/// the KL warm-up weight, a progress line on a terminal, per-epoch metrics, validation and the
+/// callbacks. `step` trains on one minibatch, given its row indices into `data` and the KL
+/// weight β; `endOfEpoch` runs after an epoch's steps, before validation.
+func runEpochs<G: RandomNumberGenerator>(
+    data: Tensor, epochs: Int, batchSize: Int, options: TrainingOptions, threads: Int, using rng: inout G,
+    evaluate: ((Tensor, inout G) -> Float)?, endOfEpoch: () -> Void = {},
+    step: (_ epoch: Int, _ step: Int, _ rows: UnsafeBufferPointer<Int>, _ klWeight: Float, _ rng: inout G) throws -> BatchSums
 ) throws -> TrainingReport {
     guard epochs >= 0, batchSize > 0, data.rows > 0 else {
         throw TrainingError.badArguments("need epochs ≥ 0, batchSize > 0 and some data (got \(epochs), \(batchSize), \(data.rows) rows)")
     }
-    let params = named.map(\.1)
-    var adam = Adam(parameters: params, learningRate: learningRate)
-    let savedThreads = blasThreadCount
-    let threads = trainingThreads()
-    openblasThreads(threads)
-    defer { openblasThreads(savedThreads) }
     let n = data.rows
     let stepsPerEpoch = (n + batchSize - 1) / batchSize
     let warmup = options.klWarmupEpochs * stepsPerEpoch
@@ -125,49 +126,72 @@ func trainWithTape<G: RandomNumberGenerator>(
     var report = TrainingReport()
     report.threads = threads
     let progress = Progress(options.showProgress)
+    defer { progress.finish() }
     var globalStep = 0
     for epoch in 1...max(epochs, 1) where epochs > 0 {
         options.beforeEpoch?(epoch)
         let t0 = now()
         order.seededShuffle(using: &rng)
-        var sumLoss = 0.0, sumRec = 0.0, sumKL = 0.0
-        var sumLevels: [Double] = []
+        var sumLogLikelihood = 0.0, sumLevels: [Double] = []
         var beta: Float = 1
         for s in 0..<stepsPerEpoch {
-            let idx = Array(order[s * batchSize ..< min((s + 1) * batchSize, n)])
-            var x = data.rows(at: idx)
-            if options.dynamicBinarization { x = FashionMNIST.binarize(x, using: &rng) }
+            let rows = s * batchSize ..< min((s + 1) * batchSize, n)
             beta = warmupWeight(step: globalStep, warmupSteps: warmup)
-            let e = objective(x, ObjectiveOptions(klWeight: beta, freeBits: options.freeBits), &rng)
-            guard e.loss.item.isFinite else {
-                progress.finish()
-                throw TrainingError.nonFinite(epoch: epoch, step: s + 1, tensor: "the loss (reconstruction \(e.reconstruction), KL \(e.kl))")
-            }
-            for p in params { p.grad = nil }
-            e.loss.backward()
-            for (name, p) in named where !(p.grad?.allSatisfy { $0.isFinite } ?? true) {
-                progress.finish()
-                throw TrainingError.nonFinite(epoch: epoch, step: s + 1, tensor: "the gradient of \(name)")
-            }
-            adam.step()
-            let b = Double(idx.count)
-            sumLoss -= Double(e.value) * b; sumRec += Double(e.reconstruction) * b; sumKL += Double(e.kl) * b
-            if sumLevels.isEmpty { sumLevels = Array(repeating: 0, count: e.klPerLevel.count) }
-            for (k, v) in e.klPerLevel.enumerated() { sumLevels[k] += Double(v) * b }
+            let sums = try order.withUnsafeBufferPointer { try step(epoch, s + 1, UnsafeBufferPointer(rebasing: $0[rows]), beta, &rng) }
+            sumLogLikelihood += sums.logLikelihood
+            if sumLevels.isEmpty { sumLevels = Array(repeating: 0, count: sums.klPerLevel.count) }
+            for (k, v) in sums.klPerLevel.enumerated() { sumLevels[k] += v }
             globalStep += 1
-            if s % 10 == 0 { progress.update("epoch \(epoch)/\(epochs) step \(s + 1)/\(stepsPerEpoch) -ELBO \(String(format4: -e.value))") }
+            if s % 10 == 0 {
+                let perRow = (sums.klPerLevel.reduce(0, +) - sums.logLikelihood) / Double(rows.count)
+                progress.update("epoch \(epoch)/\(epochs) step \(s + 1)/\(stepsPerEpoch) -ELBO \(String(format4: Float(perRow)))")
+            }
         }
         let dt = now() - t0
+        endOfEpoch()
         var val: Float? = nil
         if let v = options.validationData, let evaluate { val = evaluate(v, &rng) }
+        let kl = sumLevels.reduce(0, +)
         report.epochs.append(EpochMetrics(
-            epoch: epoch, negativeELBO: Float(sumLoss / Double(n)), reconstruction: Float(sumRec / Double(n)),
-            kl: Float(sumKL / Double(n)), klPerLevel: sumLevels.map { Float($0 / Double(n)) }, klWeight: beta,
+            epoch: epoch, negativeELBO: Float((kl - sumLogLikelihood) / Double(n)), reconstruction: Float(sumLogLikelihood / Double(n)),
+            kl: Float(kl / Double(n)), klPerLevel: sumLevels.map { Float($0 / Double(n)) }, klWeight: beta,
             validationNegativeELBO: val, seconds: dt, samplesPerSecond: Double(n) / dt))
         options.afterEpoch?(report.epochs.last!)
     }
-    progress.finish()
     return report
+}
+
+/// The tape-based training loop shared by every model: `objective` builds the ELBO of a batch,
+/// Adam on the summed loss, non-finite checks.
+func trainWithTape<G: RandomNumberGenerator>(
+    parameters named: [(String, Tensor)], data: Tensor, epochs: Int, batchSize: Int, learningRate: Float,
+    options: TrainingOptions, using rng: inout G,
+    objective: (Tensor, ObjectiveOptions, inout G) -> ELBO,
+    evaluate: ((Tensor, inout G) -> Float)? = nil
+) throws -> TrainingReport {
+    let params = named.map(\.1)
+    var adam = Adam(parameters: params, learningRate: learningRate)
+    let savedThreads = blasThreadCount
+    let threads = trainingThreads()
+    openblasThreads(threads)
+    defer { openblasThreads(savedThreads) }
+    return try runEpochs(data: data, epochs: epochs, batchSize: batchSize, options: options, threads: threads,
+                         using: &rng, evaluate: evaluate) { epoch, step, rows, beta, rng in
+        var x = data.rows(at: Array(rows))
+        if options.dynamicBinarization { x = FashionMNIST.binarize(x, using: &rng) }
+        let e = objective(x, ObjectiveOptions(klWeight: beta, freeBits: options.freeBits), &rng)
+        guard e.loss.item.isFinite else {
+            throw TrainingError.nonFinite(epoch: epoch, step: step, tensor: "the loss (reconstruction \(e.reconstruction), KL \(e.kl))")
+        }
+        for p in params { p.grad = nil }
+        e.loss.backward()
+        for (name, p) in named where !(p.grad?.allSatisfy { $0.isFinite } ?? true) {
+            throw TrainingError.nonFinite(epoch: epoch, step: step, tensor: "the gradient of \(name)")
+        }
+        adam.step()
+        let b = Double(rows.count)
+        return BatchSums(logLikelihood: Double(e.reconstruction) * b, klPerLevel: e.klPerLevel.map { Double($0) * b })
+    }
 }
 
 extension VAE {
