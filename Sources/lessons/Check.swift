@@ -281,20 +281,5 @@ enum JUnitReport {
         "\n      <failure type=\"\(type)\" message=\"\(esc(diagnostics[0].message))\">\(esc(diagnostics.map(\.description).joined(separator: "\n")))</failure>\n    "
     }
 
-    static func esc(_ s: String) -> String {
-        var r = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": r += "&amp;"
-            case "<": r += "&lt;"
-            case ">": r += "&gt;"
-            case "\"": r += "&quot;"
-            case "\n", "\t": r.unicodeScalars.append(c)
-            default:
-                // XML 1.0 forbids most control characters even escaped; cell output may have them.
-                if c.value < 0x20 || (0xFFFE...0xFFFF).contains(c.value) { r += "?" } else { r.unicodeScalars.append(c) }
-            }
-        }
-        return r
-    }
+    static func esc(_ s: String) -> String { HTML.escape(s) }
 }

@@ -220,6 +220,14 @@ final class SiteBuildTests: XCTestCase {
         XCTAssertFalse(m.pages[1].resultsSHA256.isEmpty)
     }
 
+    /// One escaper for the pages and the JUnit report: markup characters become entities, and
+    /// control characters (which neither HTML nor XML 1.0 allows) become U+FFFD.
+    func testEscapingMarkupAndControlCharacters() {
+        XCTAssertEqual(HTML.escape("a < b && c > \"d\""), "a &lt; b &amp;&amp; c &gt; &quot;d&quot;")
+        XCTAssertEqual(HTML.escape("bell\u{7}\tline\nend\r\u{1B}[0m"), "bell\u{FFFD}\tline\nend\r\u{FFFD}[0m")
+        XCTAssertEqual(HTML.escape("naïve ∑ 😀"), "naïve ∑ 😀")
+    }
+
     func testSHA256KnownAnswers() {
         XCTAssertEqual(SHA256.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -1,8 +1,10 @@
 import Foundation
 
-enum HTML {
-    /// Escapes text for element content and attribute values.
-    static func escape(_ s: String) -> String {
+public enum HTML {
+    /// Escapes text for element content and attribute values, in HTML and in XML (the JUnit
+    /// report). Control characters other than tab, newline and return, which neither allows
+    /// (cell output may contain them), become U+FFFD.
+    public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {
@@ -11,7 +13,13 @@ enum HTML {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(ch)
+            case "\t", "\n", "\r": out.unicodeScalars.append(ch)
+            default:
+                if ch.value < 0x20 || ch.value == 0x7F || ch.value == 0xFFFE || ch.value == 0xFFFF {
+                    out += "\u{FFFD}"
+                } else {
+                    out.unicodeScalars.append(ch)
+                }
             }
         }
         return out
