@@ -1,7 +1,8 @@
-// Adam is memory- and divide-bound: Swift lowers a SIMD vector's
-// square root lane by lane here, and its scalar loop does not vectorize (the four pointers may
-// alias), so the Swift version ran 2-4x slower than this loop, which clang vectorizes with
-// `restrict` and -fno-math-errno (vsqrtps, vdivps). See bench/README.md for the measurement.
+// Adam over a flat buffer. Swift lowers a SIMD vector's square root lane by lane here, so our
+// Swift version computed it with Newton steps, and a plain Swift loop does not vectorize (the
+// four pointers may alias). Over 325k parameters hot in cache: Swift SIMD 0.55-0.62 ns per
+// parameter, Swift loop 2.4 ns, this loop 0.32 ns (clang vectorizes it with `restrict` and
+// -fno-math-errno: vsqrtps, vdivps); inside the training step, 0.27 ms per lane and step against 0.46.
 #include "CKernels.h"
 #include <math.h>
 
