@@ -541,19 +541,24 @@ enum PlotRenderer {
 
     static func drawEllipses(_ e: EllipseMark, _ l: Layout) -> String {
         var s = ""
-        var lastLabelX = -Double.infinity
+        var taken: [Rect] = []
         for (k, r) in e.rings.enumerated() {
             let pts = r.points.map { px(l, $0.0, $0.1) }
             var d = polyline(pts)
             if !d.isEmpty && !pts.contains(where: { $0 == nil }) { d += "Z" }
             let op = [1.0, 0.75, 0.5][min(k, 2)]
             s += "<path d=\"\(d)\" fill=\"\(k == 0 ? e.color.svg : "none")\" fill-opacity=\"0.08\" stroke=\"\(e.color.svg)\" stroke-opacity=\"\(fixed(op, 2))\" stroke-width=\"2\"\(k > 0 ? " stroke-dasharray=\"\(k == 1 ? "7 4" : "2 4")\"" : "")/>\n"
-            // Label each ring at its rightmost point, unless it would run into the previous ring's label.
+            // Label each ring at its upper-right point: nested rings put their labels along a
+            // diagonal, apart from each other (at the rightmost points they crowd on one line).
+            // A halo keeps a label readable over the points beneath it.
             let label = fixed(r.sigma, r.sigma == r.sigma.rounded() ? 0 : 1) + "σ"
-            if let right = pts.compactMap({ $0 }).max(by: { $0.0 < $1.0 }), l.plot.contains(right.0 + 16, right.1),
-               right.0 - lastLabelX >= textWidth(label, 11) + 6 {
-                s += "<text x=\"\(num(right.0 + 4))\" y=\"\(num(right.1 + 4))\" font-size=\"11\" fill=\"\(e.color.svg)\">\(label)</text>\n"
-                lastLabelX = right.0
+            let w = textWidth(label, 11)
+            if let corner = pts.compactMap({ $0 }).max(by: { $0.0 - $0.1 < $1.0 - $1.1 }) {
+                let box = Rect(x: corner.0 + 2, y: corner.1 - 15, w: w + 4, h: 14)
+                if l.plot.contains(box.x, box.y), l.plot.contains(box.maxX, box.maxY), !taken.contains(where: { $0.intersects(box) }) {
+                    taken.append(box)
+                    s += "<text x=\"\(num(corner.0 + 4))\" y=\"\(num(corner.1 - 4))\" font-size=\"11\" fill=\"\(e.color.svg)\" style=\"paint-order:stroke;stroke:var(--fig-bg,#fff);stroke-width:4px;stroke-linejoin:round\">\(label)</text>\n"
+                }
             }
         }
         if let (mx, my) = px(l, e.mean.0, e.mean.1) {

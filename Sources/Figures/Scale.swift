@@ -30,10 +30,23 @@ enum Ticks {
         return s
     }
 
-    /// Tick values inside [lo, hi], about `count` of them.
+    /// Tick values inside [lo, hi], about `count` of them, and at least three where the axis
+    /// allows (a narrow panel's axis with a lone "0" tells the reader nothing about its scale).
     static func linear(_ lo: Double, _ hi: Double, count: Int, integer: Bool = false) -> [Double] {
         guard hi > lo, lo.isFinite, hi.isFinite else { return [] }
-        let step = linearStep(lo, hi, count: count, integer: integer)
+        var step = linearStep(lo, hi, count: count, integer: integer)
+        var out = linear(lo, hi, step: step)
+        while out.count < 3 {
+            let e = floor(log10(step)), n = (step / pow(10, e)).rounded()
+            let smaller = (n >= 5 ? 2 : n >= 2 ? 1 : 0.5) * pow(10, e)  // 5 -> 2 -> 1 -> 0.5
+            if integer && smaller < 1 { break }
+            step = smaller
+            out = linear(lo, hi, step: step)
+        }
+        return out
+    }
+
+    static func linear(_ lo: Double, _ hi: Double, step: Double) -> [Double] {
         let first = (lo / step).rounded(.up)
         var out: [Double] = []
         var k = first

@@ -110,6 +110,9 @@ final class ScaleAndColourTests: XCTestCase {
         for (k, v) in t.enumerated() { XCTAssertEqual(v, Double(k) * 0.2, accuracy: 1e-12) }
         XCTAssertEqual(Ticks.labels(Ticks.linear(0, 1, count: 5), log: false), ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
         XCTAssertEqual(Ticks.linear(-3.2, 7.9, count: 5), [-2, 0, 2, 4, 6])
+        // A narrow panel asks for few ticks; it still gets three, not a lone "0".
+        XCTAssertEqual(Ticks.linear(-4.3, 3.4, count: 2), [-4, -2, 0, 2])
+        XCTAssertEqual(Ticks.linear(0.2, 1.7, count: 1, integer: true), [1])
         XCTAssertEqual(Ticks.labels([-2, 0, 2], log: false), ["−2", "0", "2"])
         XCTAssertEqual(Ticks.linear(0, 3, count: 8, integer: true), [0, 1, 2, 3])
         XCTAssertEqual(Ticks.labels([0, 2e6, 4e6], log: false), ["0", "2e6", "4e6"])
