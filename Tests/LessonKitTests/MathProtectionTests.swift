@@ -44,6 +44,17 @@ final class MathProtectionTests: XCTestCase {
         XCTAssertFalse(html.contains("<pre>"))
     }
 
+    /// Display math inside a blockquote: the `>` markers of its continuation lines are the
+    /// quote's, not TeX; the formula stays inside the quote.
+    func testDisplayMathInABlockquote() {
+        let l = parse("> Bayes:\n>\n> $$\n> p(z \\mid x) = \\frac{p(x \\mid z)\\,p(z)}{p(x)}\n> $$\n>\n>> $$a\n>> > b$$\n")
+        XCTAssertEqual(l.math.map(\.tex), ["\np(z \\mid x) = \\frac{p(x \\mid z)\\,p(z)}{p(x)}\n", "a\n> b"])
+        let html = proseHTML(l)
+        let quote = html.range(of: "<blockquote>")!, tok = html.range(of: MathPlaceholder.token(0))!
+        XCTAssertTrue(quote.upperBound <= tok.lowerBound, html)
+        XCTAssertEqual(MathProtector.removingQuoteMarkers("x\n  > > y\nz", depth: 2), "x\ny\nz")
+    }
+
     func testEscapedDollarIsLiteral() {
         let l = parse("A \\$ sign and $x$.\n")
         XCTAssertEqual(l.math.map(\.tex), ["x"])

@@ -27,6 +27,7 @@ enum MathProtector {
     private static let dollar = UInt8(ascii: "$"), backslash = UInt8(ascii: "\\"), backtick = UInt8(ascii: "`")
     private static let newline = UInt8(ascii: "\n"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
     private static let lbrace = UInt8(ascii: "{"), rbrace = UInt8(ascii: "}"), colon = UInt8(ascii: ":")
+    private static let greaterThan = UInt8(ascii: ">")
 
     /// `body` is the Markdown after the front matter; its first line is line `firstLine` of `file`.
     static func protect(_ body: String, firstLine: Int, file: String) -> ProtectedText {
@@ -122,6 +123,22 @@ enum MathProtector {
 
     /// Scans text outside code fences. Code spans are copied verbatim, `\$` stays escaped
     /// (cmark turns it into a literal `$`), kramdown `{: ...}` attribute lists are dropped.
+    /// Each line after the first without up to `depth` leading `>` markers (and the space after each).
+    static func removingQuoteMarkers(_ tex: String, depth: Int) -> String {
+        var lines = tex.split(separator: "\n", omittingEmptySubsequences: false)
+        for k in lines.indices.dropFirst() {
+            var rest = lines[k]
+            for _ in 0..<depth {
+                let trimmed = rest.drop { $0 == " " || $0 == "\t" }
+                guard trimmed.first == ">" else { break }
+                rest = trimmed.dropFirst()
+                if rest.first == " " { rest = rest.dropFirst() }
+            }
+            lines[k] = rest
+        }
+        return lines.joined(separator: "\n")
+    }
+
     private static func scan(_ b: [UInt8], firstLine: Int, file: String, into out: inout [UInt8], result: inout ProtectedText) {
         var i = 0, line = firstLine, lineStart = 0
         let n = b.count
@@ -137,7 +154,12 @@ enum MathProtector {
         }
         func column(at pos: Int) -> Int { String(decoding: b[lineStart..<pos], as: UTF8.self).count + 1 }
         func addMath(from start: Int, to end: Int, display: Bool, at pos: Int) {
-            let tex = String(decoding: b[start..<end], as: UTF8.self)
+            var tex = String(decoding: b[start..<end], as: UTF8.self)
+            // Inside a blockquote, the lines after the first carry the quote's `>` markers:
+            // Markdown, not TeX.
+            let quoteDepth = b[lineStart..<pos].prefix { $0 == space || $0 == tab || $0 == greaterThan }
+                .filter { $0 == greaterThan }.count
+            if display && quoteDepth > 0 { tex = removingQuoteMarkers(tex, depth: quoteDepth) }
             result.math.append(MathSpan(tex: tex, display: display, line: line, column: column(at: pos)))
             out.append(contentsOf: Array(MathPlaceholder.token(result.math.count - 1).utf8))
         }
