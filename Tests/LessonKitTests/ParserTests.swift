@@ -69,6 +69,15 @@ final class FrontMatterTests: XCTestCase {
 }
 
 final class CellParsingTests: XCTestCase {
+    /// A swift fence inside a list item or a quote is not a cell; the author is told so.
+    func testSwiftFenceInAListIsAWarningNotACell() {
+        let l = parse("1. Step one:\n\n   ```swift\n   print(1)\n   ```\n\n> ```swift\n> print(2)\n> ```\n\n- ```python\n  x\n  ```\n")
+        XCTAssertEqual(l.cells.count, 0)
+        XCTAssertEqual(l.diagnostics.map { "\($0.line):\($0.column) \($0.severity)" }, ["3:4 warning", "7:3 warning"])
+        XCTAssertTrue(l.diagnostics[0].message.contains("shown but not run"))
+        XCTAssertFalse(l.hasErrors)
+    }
+
     /// Markdown strips up to the fence's indentation from each code line (less where a line has
     /// fewer spaces); the cell records how much, to map columns back.
     func testIndentedFenceRecordsTheStrippedIndentation() throws {

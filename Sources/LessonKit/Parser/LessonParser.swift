@@ -45,6 +45,7 @@ public enum LessonParser {
             let line = protected.originalLine(Int(cmark_node_get_start_line(n)))
             images += collectImages(n, blockLine: line, sourceLines: sourceLines)
             rewriteLessonLinks(n)
+            diagnostics += nestedSwiftFences(n, file: file, protected: protected)
             switch cmark_node_get_type(n) {
             case CMARK_NODE_CODE_BLOCK:
                 var code = cmark_node_get_literal(n).map { String(cString: $0) } ?? ""
@@ -185,6 +186,22 @@ public enum LessonParser {
             refs.append(ref)
         }
         return refs
+    }
+
+    /// Cells are top-level fences only: a ```` ```swift ```` fence inside a list item or a
+    /// quote is shown as code but never run, which an author would not guess.
+    private static func nestedSwiftFences(_ root: OpaquePointer, file: String, protected: ProtectedText) -> [Diagnostic] {
+        guard cmark_node_get_type(root) != CMARK_NODE_CODE_BLOCK else { return [] }
+        var found: [Diagnostic] = []
+        walk(root) { n in
+            guard cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK,  // an info string means a fence
+                  let info = cmark_node_get_fence_info(n).map({ String(cString: $0) }),
+                  info.split(separator: " ").first == "swift" else { return }
+            let line = protected.originalLine(Int(cmark_node_get_start_line(n)))
+            found.append(Diagnostic(file: file, line: line, column: Int(cmark_node_get_start_column(n)), severity: .warning,
+                message: "this swift block is inside a list or quote, so it is shown but not run; to run it, move it out of the list or quote (a cell's fence begins a line, after at most 3 spaces)"))
+        }
+        return found
     }
 
     /// Links between lessons are written as the Markdown files (`02-bayes.md#gap`, which also

@@ -37,7 +37,7 @@ enum MathProtector {
         let lines = LessonParser.splitLines(body)
         var chunk: [UInt8] = []
         var chunkLine = firstLine
-        var openFence: (char: UInt8, length: Int, line: Int)? = nil
+        var openFence: (char: UInt8, length: Int, line: Int, quoteMarkers: Int)? = nil
 
         func flushChunk() {
             if !chunk.isEmpty { scan(chunk, firstLine: chunkLine, file: file, into: &out, result: &result) }
@@ -53,7 +53,7 @@ enum MathProtector {
             let bytes = Array(lineSub.utf8)
             if let fence = openFence {
                 emitVerbatim(bytes, number: number)
-                if isClosingFence(bytes, char: fence.char, length: fence.length) {
+                if isClosingFence(bytes, char: fence.char, length: fence.length, quoteMarkers: fence.quoteMarkers) {
                     result.fences[fence.line]?.closed = true
                     openFence = nil
                 }
@@ -64,7 +64,7 @@ enum MathProtector {
                 chunkLine = number + 1
                 let info = String(decoding: bytes[(indent + length)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
                 result.fences[number] = .init(line: number, column: indent + 1, info: info, closed: false)
-                openFence = (char, length, number)
+                openFence = (char, length, number, bytes[..<indent].filter { $0 == greaterThan }.count)
                 emitVerbatim(bytes, number: number)
                 continue
             }
@@ -81,11 +81,29 @@ enum MathProtector {
         return result
     }
 
-    /// ```` ``` ```` or `~~~` (3 or more), at most 3 spaces of indentation relative to the
-    /// line start or deeper inside list items; a backtick fence's info has no backtick.
-    static func openingFence(_ b: [UInt8]) -> (UInt8, Int, Int)? {
+    /// Where a line's content starts after the markers of the containers it is in: spaces,
+    /// quote markers (`>`) and list markers (`-`, `*`, `+`, `1.`, `1)` followed by a space).
+    static func contentStart(_ b: [UInt8]) -> Int {
         var i = 0
-        while i < b.count, b[i] == space { i += 1 }
+        while i < b.count {
+            if b[i] == space || b[i] == tab || b[i] == greaterThan { i += 1; continue }
+            if [UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "+")].contains(b[i]), i + 1 < b.count, b[i + 1] == space {
+                i += 2; continue
+            }
+            var d = i
+            while d < b.count, isDigit(b[d]), d - i < 9 { d += 1 }
+            if d > i, d + 1 < b.count, b[d] == UInt8(ascii: ".") || b[d] == UInt8(ascii: ")"), b[d + 1] == space {
+                i = d + 2; continue
+            }
+            break
+        }
+        return i
+    }
+
+    /// ```` ``` ```` or `~~~` (3 or more), after any indentation and container markers (list
+    /// items, quotes); a backtick fence's info has no backtick.
+    static func openingFence(_ b: [UInt8]) -> (UInt8, Int, Int)? {
+        let i = contentStart(b)
         guard i < b.count, b[i] == backtick || b[i] == UInt8(ascii: "~") else { return nil }
         let c = b[i]; var n = 0
         while i + n < b.count, b[i + n] == c { n += 1 }
@@ -94,9 +112,13 @@ enum MathProtector {
         return (c, n, i)
     }
 
-    static func isClosingFence(_ b: [UInt8], char: UInt8, length: Int) -> Bool {
-        var i = 0
-        while i < b.count, b[i] == space { i += 1 }
+    /// A closing fence, after indentation and, for a fence opened inside a quote, the quote's markers.
+    static func isClosingFence(_ b: [UInt8], char: UInt8, length: Int, quoteMarkers: Int = 0) -> Bool {
+        var i = 0, quotes = 0
+        while i < b.count, b[i] == space || b[i] == tab || (b[i] == greaterThan && quotes < quoteMarkers) {
+            if b[i] == greaterThan { quotes += 1 }
+            i += 1
+        }
         var n = 0
         while i < b.count, b[i] == char { i += 1; n += 1 }
         guard n >= length else { return false }
