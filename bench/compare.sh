@@ -5,6 +5,7 @@
 #   bench/compare.sh                 # 10 epochs each (the protocol)
 #   EPOCHS=3 bench/compare.sh        # shorter
 #   MODEL=hvae bench/compare.sh      # the HVAE protocol (ours vs PyTorch only)
+#   RUNS=3 bench/compare.sh          # three full comparisons, then the median of each ratio
 #
 # Python side: a venv in bench/.venv (git-ignored) with torch (CPU) and jax[cpu] from PyPI.
 # PyPI's default torch wheel for x86-64 pulls ~3 GB of CUDA packages; we first ask pip for
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 EPOCHS=${EPOCHS:-10}
 MODEL=${MODEL:-vae}
 IWAE=${IWAE:-100}
+RUNS=${RUNS:-1}
 VENV=bench/.venv
 PY=$VENV/bin/python
 
@@ -33,8 +35,6 @@ echo "== building vae-bench (release)"
 swift build -c release --product vae-bench --scratch-path .build-bench 2>&1 | tail -1
 BIN=.build-bench/release/vae-bench
 
-OUT=$(mktemp -d)
-echo "== logs in $OUT; $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== torch $("$PY" -c 'import torch; print(torch.__version__)'), jax $("$PY" -c 'import jax; print(jax.__version__)')"
 
 # PyTorch's OpenMP threads spin-wait by default; on this shared machine, with other work
@@ -44,7 +44,14 @@ echo "== torch $("$PY" -c 'import torch; print(torch.__version__)'), jax $("$PY"
 # on stdin. The driver hands out turns epoch by epoch (rotating who goes first), so all
 # frameworks see the same background load on this shared machine; evaluation (test -ELBO,
 # IWAE) also runs one program at a time.
-"$PY" - "$OUT" "$MODEL" "$EPOCHS" "$IWAE" "$BIN" "$PY" <<'PYEOF'
+# One run = the three programs side by side in lockstep; with RUNS > 1, the runs follow each
+# other and the medians of their ratios are printed at the end (the machine's background load
+# changes from minute to minute, so one run's ratio can be off by 10% or more).
+SUMMARY=$(mktemp)
+for run in $(seq 1 "$RUNS"); do
+OUT=$(mktemp -d)
+echo "== run $run of $RUNS: logs in $OUT; $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$PY" - "$OUT" "$MODEL" "$EPOCHS" "$IWAE" "$BIN" "$PY" <<'PYEOF' | tee -a "$SUMMARY"
 import re, statistics, subprocess, sys, os
 out, model, epochs, iwae, binary, py = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 cmds = {"ours": [binary, "--model", model, "--epochs", str(epochs), "--threads", "2", "--iwae-samples", iwae, "--lockstep"],
@@ -109,3 +116,17 @@ if jax:
           f"{ours['per_cpu'] / jax['per_cpu']:.2f}x per CPU-second (bar: 1.3x)")
 print(f"test -ELBO ours - pytorch: {ours['elbo'] - torch['elbo']:+.2f} nats (bar: within 1)")
 PYEOF
+done
+if [ "$RUNS" -gt 1 ]; then
+  echo
+  echo "== $RUNS runs: medians of the per-run ratios"
+  "$PY" - "$SUMMARY" <<'PYEOF'
+import re, statistics, sys
+text = open(sys.argv[1]).read()
+for peer in ["pytorch", "jax"]:
+    runs = [float(x) for x in re.findall(r"ours / %s throughput: +([\d.]+)x median" % peer, text)]
+    if runs:
+        print(f"ours / {peer}: " + ", ".join(f"{r:.2f}x" for r in runs) + f"; median {statistics.median(runs):.2f}x")
+PYEOF
+fi
+rm -f "$SUMMARY"
