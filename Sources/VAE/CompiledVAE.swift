@@ -355,7 +355,8 @@ final class CompiledVAE {
         let ta = StepProfile.on ? now() : 0
         defer { if StepProfile.on { StepProfile.add(lane: part, adam: now() - ta) } }
         for (offset, count) in [(l.w + n0 * l.fanIn, o.count * l.fanIn), (l.b + n0, o.count)] {
-            vae_adam(P + offset, G + offset, M + offset, V + offset, count, u.lr, u.beta1, u.beta2, u.epsilon, u.c1, u.c2, 1)
+            adamSIMD(P, G, M, V, range: offset..<(offset + count), lr: u.lr, beta1: u.beta1, beta2: u.beta2,
+                     epsilon: u.epsilon, c1: u.c1, c2: u.c2, clearGradient: true)
         }
     }
 
