@@ -27,12 +27,6 @@ func reluMask(_ g: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, count
     while k < n { if a[k] <= 0 { g[k] = 0 }; k += 1 }
 }
 
-/// reluMask on a block of `rows × cols` with row stride `ld`.
-@inline(__always)
-func reluMask(_ g: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int) {
-    for r in 0..<rows { reluMask(g + r * ld, a + r * ld, count: cols) }
-}
-
 /// db[j] = Σ_i dy[i, j] (rows `ld` apart).
 @inline(__always)
 func columnSums(_ dy: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int, into db: UnsafeMutablePointer<Float>) {

@@ -60,22 +60,7 @@ public struct Adam: Optimizer {
     }
 }
 
-/// One fused Adam pass over a parameter array (shared with the compiled trainer).
-@inline(__always)
-func adamUpdate(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                _ v: UnsafeMutablePointer<Float>, count: Int, lr: Float, beta1: Float, beta2: Float,
-                epsilon: Float, c1: Float, c2: Float) {
-    let step = lr / c1, rc2 = 1 / c2.squareRoot()
-    let b1c = 1 - beta1, b2c = 1 - beta2
-    for i in 0..<count {
-        let gi = g[i]
-        let mi = beta1 * m[i] + b1c * gi
-        let vi = beta2 * v[i] + b2c * gi * gi
-        m[i] = mi; v[i] = vi
-        p[i] -= step * mi / (vi.squareRoot() * rc2 + epsilon)
-    }
-}
-
+/// One Adam pass over a parameter array (the vectorized kernel behind `adamSIMD`).
 func adamUpdate(_ p: inout [Float], _ g: [Float], _ m: inout [Float], _ v: inout [Float], lr: Float,
                 beta1: Float, beta2: Float, epsilon: Float, c1: Float, c2: Float) {
     let n = p.count
