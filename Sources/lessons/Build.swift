@@ -4,7 +4,7 @@ import LessonKit
 
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build the site: parse lessons, render math and code, write Output/.",
+        abstract: "Build the site: parse lessons, run cells, render math and code, write Output/.",
         discussion: "Pages with errors are reported as file:line:col and skipped; the others are built. Exits non-zero on any error."
     )
 
@@ -22,7 +22,7 @@ struct Build: ParsableCommand {
         }
         printDiagnostics(report.diagnostics)
         print(report.summary)
-        if ProcessInfo.processInfo.environment["LESSONS_TIMINGS"] == "1" {
+        if settings.printTimings {
             FileHandle.standardError.write(Data(("timings: " + report.phases.map { "\($0.0) \(String(format: "%.3f", $0.1))" }
                 .joined(separator: ", ") + "\n").utf8))
         }

@@ -13,74 +13,48 @@ public struct FrontMatter: Codable, Hashable, Sendable {
     public init() {}
 }
 
-/// A formula cut out of the Markdown before cmark saw it. `line`/`column` are in the .md file.
-public struct MathSpan: Codable, Hashable, Sendable {
-    public var tex: String
-    public var display: Bool
-    public var line: Int
-    public var column: Int
-    /// Set when cmark put the formula's text inside an indented code block: it is shown as
-    /// written there, not rendered.
-    public var inCode = false
-    public init(tex: String, display: Bool, line: Int, column: Int) {
-        self.tex = tex; self.display = display; self.line = line; self.column = column
-    }
-}
-
-/// A section heading, kept apart so the page can build its table of contents.
-public struct Heading: Codable, Hashable, Sendable {
-    public var level: Int
-    public var text: String        // plain text (math placeholders stripped), for slugs and titles
-    public var id: String          // anchor, unique within the page
-    public var html: String        // inner HTML (may hold math placeholders)
-    public var line: Int
-}
-
-/// An image the prose refers to; local ones are checked and copied into the site.
-public struct ImageRef: Codable, Hashable, Sendable {
-    public var url: String
-    public var line: Int
-    public var column: Int
-}
-
-/// One top-level block of a lesson, in source order.
-public enum Block: Codable, Hashable, Sendable {
-    /// Prose rendered to HTML by cmark; math appears as placeholders (see `MathPlaceholder`).
-    case prose(html: String, line: Int)
-    case heading(Heading)
-    case cell(Cell)
-
-    public var line: Int {
-        switch self {
-        case .prose(_, let line): return line
-        case .heading(let h): return h.line
-        case .cell(let c): return c.fenceLine
-        }
-    }
-}
-
-/// A lesson as the parser leaves it, and as the later stages pass it on.
+/// A lesson: what the parser made of one .md file, and what the transforms added to it.
 public struct Lesson: Codable, Hashable, Sendable {
     public var file: String             // path as shown in diagnostics, e.g. "Lessons/x.md"
     public var slug: String             // output page name without ".html"
     public var frontMatter: FrontMatter
     public var blocks: [Block]
-    public var math: [MathSpan]         // indexed by the numbers inside math placeholders
-    public var images: [ImageRef]
+    /// Problems found so far (parse, links, images, execution, rendering), in order.
     public var diagnostics: [Diagnostic]
     public var source: String           // the file's text, for hashing and positions
+    /// Each runnable cell's result, keyed by `Cell.index` (filled by the execute transform).
+    public var results: [Int: CellResult] = [:]
 
-    public var cells: [Cell] { blocks.compactMap { if case .cell(let c) = $0 { return c } else { return nil } } }
-    public var headings: [Heading] { blocks.compactMap { if case .heading(let h) = $0 { return h } else { return nil } } }
+    public init(file: String, slug: String, frontMatter: FrontMatter = FrontMatter(), blocks: [Block] = [],
+                diagnostics: [Diagnostic] = [], source: String = "") {
+        self.file = file; self.slug = slug; self.frontMatter = frontMatter; self.blocks = blocks
+        self.diagnostics = diagnostics; self.source = source
+    }
+
+    /// The lesson's code blocks (top level), in order; the `swift` ones run.
+    public var cells: [Cell] { blocks.compactMap { if case .code(let c) = $0 { return c } else { return nil } } }
+    /// Headings at any depth, in order.
+    public var headings: [Heading] {
+        var hs: [Heading] = []
+        blocks.forEachBlock { if case .heading(let h) = $0 { hs.append(h) } }
+        return hs
+    }
+    /// Images at any depth, in order.
+    public var images: [Image] {
+        var imgs: [Image] = []
+        blocks.forEachInline { if case .image(let i) = $0 { imgs.append(i) } }
+        return imgs
+    }
+    /// Formulas in the prose, in order (not those inside code, which are shown as written).
+    public var formulas: [MathSpan] {
+        var spans: [MathSpan] = []
+        blocks.forEachBlock { if case .displayMath(let m) = $0 { spans.append(m) } }
+        blocks.forEachInline { if case .math(let m) = $0 { spans.append(m) } }
+        return spans
+    }
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
     /// The front matter title, else the first heading, else the file name.
     public var title: String { frontMatter.title ?? headings.first?.text ?? slug }
-}
-
-/// Math placeholders are private-use characters cmark passes through untouched:
-/// U+E000, the span's decimal index, U+E001.
-public enum MathPlaceholder {
-    public static let open: Character = "\u{E000}"
-    public static let close: Character = "\u{E001}"
-    public static func token(_ index: Int) -> String { "\u{E000}\(index)\u{E001}" }
+    /// The page's file name in the site.
+    public var page: String { slug + ".html" }
 }

@@ -32,6 +32,10 @@ public final class RenderService {
     public let katexVersion: String
     public let highlightVersion: String
     private let nodePath: String
+    /// The katex package that renders the pages; its CSS and fonts are copied into the site.
+    public let katexDirectory: URL
+    private let renderThreads: Int?
+    private let environment: [String: String]
     private let script: URL
     /// Part of the cache's identity: changing how render.js calls KaTeX must not reuse old HTML.
     public let scriptHash: String
@@ -55,17 +59,24 @@ public final class RenderService {
     }
     private var used = Set<String>()
     private var dirty = false
-    public private(set) var nodeLaunches = 0
     public private(set) var rendered = 0
 
     /// Bumped when render.js or the frame format changes.
     private static let formatVersion = "3"
 
-    public init(cacheDirectory: URL?) throws {
-        nodePath = ProcessInfo.processInfo.environment["NODE_PATH"].map { $0 + ":/usr/share/nodejs" } ?? "/usr/share/nodejs"
-        katexVersion = Self.packageVersion("katex", nodePath: nodePath) ?? "unknown"
-        highlightVersion = Self.packageVersion("highlight.js", nodePath: nodePath) ?? "unknown"
-        guard let script = Resources.url("render.js") else { throw RenderError(description: "render.js missing from LessonKit's resources") }
+    /// `nodePath` is searched before /usr/share/nodejs; `environment` is what node runs with.
+    public init(cacheDirectory: URL?, nodePath: [String] = [], resources: Resources, renderThreads: Int? = nil,
+                environment: [String: String] = [:]) throws {
+        let folders = nodePath + ["/usr/share/nodejs"]
+        self.nodePath = folders.joined(separator: ":")
+        self.renderThreads = renderThreads
+        self.environment = environment
+        katexDirectory = folders.lazy.map { URL(fileURLWithPath: $0).appendingPathComponent("katex") }
+            .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("package.json").path) }
+            ?? URL(fileURLWithPath: "/usr/share/nodejs/katex")
+        katexVersion = Self.packageVersion("katex", nodePath: self.nodePath) ?? "unknown"
+        highlightVersion = Self.packageVersion("highlight.js", nodePath: self.nodePath) ?? "unknown"
+        guard let script = resources.url("render.js") else { throw RenderError(description: "render.js missing from LessonKit's resources") }
         self.script = script
         scriptHash = String(SHA256.hex((try? Data(contentsOf: script)).map { [UInt8]($0) } ?? []).prefix(16))
         cacheFile = cacheDirectory?.appendingPathComponent("render-cache.bin")
@@ -129,8 +140,10 @@ public final class RenderService {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["node", script.path, tmp.path, outFile.path]
-        var env = ProcessInfo.processInfo.environment
+        var env = environment
         env["NODE_PATH"] = nodePath
+        if env["PATH"] == nil { env["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+        if let n = renderThreads { env["LESSONS_RENDER_THREADS"] = String(n) } else { env["LESSONS_RENDER_THREADS"] = nil }
         env["HLJS_HIDE_UPGRADE_WARNING"] = "1"
         p.environment = env
         p.standardOutput = FileHandle.nullDevice
@@ -138,7 +151,6 @@ public final class RenderService {
         do { try p.run() } catch {
             throw RenderError(description: "cannot start node (\(error)); install Debian packages nodejs, katex and node-highlight.js")
         }
-        nodeLaunches += 1
         p.waitUntilExit()
         if p.terminationStatus == 127 {
             throw RenderError(description: "node not found; install Debian package nodejs (with katex and node-highlight.js)")

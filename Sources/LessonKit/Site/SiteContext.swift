@@ -10,19 +10,14 @@ struct SiteContext {
 
     private func link(_ l: Lesson?) -> Any {
         guard let l else { return false }
-        return ["href": Self.href(l), "title": l.title]
-    }
-
-    /// A page's address relative to the site, percent-encoded (file names may hold spaces or any script).
-    static func href(_ l: Lesson) -> String {
-        (l.slug + ".html").addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? l.slug + ".html"
+        return ["href": SitePaths.href(slug: l.slug), "title": l.title]
     }
 
     private var provenance: String { "lessons \(LessonKitInfo.version) · KaTeX \(katexVersion) · highlight.js \(highlightVersion)" }
 
     func page(_ lesson: Lesson, _ out: PageRenderer.Output, prev: Lesson?, next: Lesson?) -> String {
         let fm = lesson.frontMatter
-        let toc: [[String: Any]] = out.toc.map { ["id": $0.id, "html": $0.html, "level": $0.level, "sub": $0.level > 2] }
+        let toc: [[String: Any]] = out.toc.map { ["id": $0.heading.id, "html": $0.html, "level": $0.heading.level, "sub": $0.heading.level > 2] }
         var ctx: [String: Any] = [
             "site_title": siteTitle,
             "title": lesson.title,
@@ -50,7 +45,7 @@ struct SiteContext {
 
     func index(_ lessons: [Lesson], intro: PageRenderer.Output?) -> String {
         let items: [[String: Any]] = lessons.enumerated().map { k, l in
-            var d: [String: Any] = ["href": Self.href(l), "title": l.title, "number": k + 1]
+            var d: [String: Any] = ["href": SitePaths.href(slug: l.slug), "title": l.title, "number": k + 1]
             if let s = l.frontMatter.summary { d["summary"] = s }
             return d
         }

@@ -11,7 +11,8 @@ final class SiteWriter {
     private let fm = FileManager.default
 
     init(outputDirectory: URL) throws {
-        output = outputDirectory
+        // an output that is a symlink is written through to its target (the link stays)
+        output = outputDirectory.resolvingSymlinksInPath()
         let parent = output.deletingLastPathComponent()
         staging = parent.appendingPathComponent(".\(output.lastPathComponent).building-\(getpid())")
         try? fm.removeItem(at: staging)
@@ -74,15 +75,15 @@ final class SiteWriter {
     }
 
     /// A lesson's local image, at the same relative path (paths leaving the folder are skipped).
-    func copyImage(_ url: String, from lessons: URL) throws {
-        let path = (url.removingPercentEncoding ?? url).split(separator: "#").first.map(String.init) ?? url
+    func copyImage(_ path: String, from lessons: URL) throws {
         guard !path.split(separator: "/").contains("..") else { return }
         let src = lessons.appendingPathComponent(path)
         if fm.fileExists(atPath: src.path) { try copy(src, to: path) }
     }
 
-    func copyKaTeXAssets(nodePath: String) throws {
-        let dist = URL(fileURLWithPath: nodePath).appendingPathComponent("katex/dist")
+    /// KaTeX's stylesheet and fonts, from the KaTeX package that rendered the pages.
+    func copyKaTeXAssets(from katex: URL) throws {
+        let dist = katex.appendingPathComponent("dist")
         try copy(dist.appendingPathComponent("katex.min.css"), to: "assets/katex/katex.min.css")
         let fonts = dist.appendingPathComponent("fonts").resolvingSymlinksInPath()
         for name in try fm.contentsOfDirectory(atPath: fonts.path).sorted() {

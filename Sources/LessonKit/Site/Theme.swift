@@ -11,12 +11,12 @@ public struct Theme {
     /// Hash of the theme's text, part of every page's provenance in the manifest.
     public var hash: String
 
-    public init(overrideDirectory: URL?) throws {
+    public init(overrideDirectory: URL?, resources: Resources) throws {
         var texts: [String: String] = [:]
         for name in Self.files {
             if let dir = overrideDirectory, let s = try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) {
                 texts[name] = s
-            } else if let url = Resources.url("theme/" + name), let s = try? String(contentsOf: url, encoding: .utf8) {
+            } else if let url = resources.url("theme/" + name), let s = try? String(contentsOf: url, encoding: .utf8) {
                 texts[name] = s
             } else {
                 throw RenderError(description: "theme file \(name) not found in LessonKit's resources")

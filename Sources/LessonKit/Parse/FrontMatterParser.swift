@@ -12,7 +12,7 @@ enum FrontMatterParser {
 
     static func split(_ source: String, file: String) -> Split {
         guard source.hasPrefix("---") else { return Split(body: source, bodyFirstLine: 1) }
-        let lines = LessonParser.splitLines(source)
+        let lines = TextLines.split(source)
         guard let first = lines.first, first.trimmingCharacters(in: .whitespaces) == "---" else {
             return Split(body: source, bodyFirstLine: 1)
         }

@@ -34,7 +34,7 @@ enum MathProtector {
         var result = ProtectedText(text: "", lineMap: [])
         var out: [UInt8] = []
         out.reserveCapacity(body.utf8.count + 64)
-        let lines = LessonParser.splitLines(body)
+        let lines = TextLines.split(body)
         var chunk: [UInt8] = []
         var chunkLine = firstLine
         var openFence: (char: UInt8, length: Int, line: Int, quoteMarkers: Int)? = nil
@@ -183,7 +183,7 @@ enum MathProtector {
                 .filter { $0 == greaterThan }.count
             if display && quoteDepth > 0 { tex = removingQuoteMarkers(tex, depth: quoteDepth) }
             result.math.append(MathSpan(tex: tex, display: display, line: line, column: column(at: pos)))
-            out.append(contentsOf: Array(MathPlaceholder.token(result.math.count - 1).utf8))
+            out.append(contentsOf: Array(Placeholder.math(result.math.count - 1).utf8))
         }
 
         while i < n {
@@ -212,7 +212,7 @@ enum MathProtector {
                 while k < n, b[k] != newline, b[k] != rbrace { k += 1 }
                 if k < n, b[k] == rbrace {
                     result.attributeLists.append(String(decoding: b[(i + 2)..<k], as: UTF8.self))
-                    out.append(contentsOf: Array(AttributeList.token(result.attributeLists.count - 1).utf8))
+                    out.append(contentsOf: Array(Placeholder.attributes(result.attributeLists.count - 1).utf8))
                     i = k + 1
                     continue
                 }

@@ -1,16 +1,16 @@
 import Foundation
 
-/// Turns a parsed lesson plus its cell results into the page body, once KaTeX and
+/// Turns a lesson (its tree and its cell results) into the page body, once KaTeX and
 /// highlight.js have produced their HTML (see `RenderService`).
 public struct PageRenderer {
     public var lesson: Lesson
-    public var results: [Int: CellResult]
+    public var results: [Int: CellResult] { lesson.results }
 
-    public init(lesson: Lesson, results: [Int: CellResult]) { self.lesson = lesson; self.results = results }
+    public init(lesson: Lesson) { self.lesson = lesson }
 
     /// Everything this page needs from the node process.
     public var requests: [RenderRequest] {
-        var r = lesson.math.filter { !$0.inCode }.map { RenderRequest($0.display ? .displayMath : .inlineMath, $0.tex) }
+        var r = lesson.formulas.map { RenderRequest($0.display ? .displayMath : .inlineMath, $0.tex) }
         for cell in lesson.cells {
             if !cell.options.hide { r.append(RenderRequest(.code(language: cell.language), cell.code)) }
             for case .math(let tex) in results[cell.index]?.outputs ?? [] { r.append(RenderRequest(.displayMath, tex)) }
@@ -18,9 +18,10 @@ public struct PageRenderer {
         return r
     }
 
-    public struct Output {
+    public struct Output: Sendable {
         public var body: String
-        public var toc: [Heading]
+        /// The `##` and `###` headings, each with its inner HTML.
+        public var toc: [(heading: Heading, html: String)]
         /// KaTeX errors in the prose (the page is broken) ...
         public var diagnostics: [Diagnostic]
         /// ... and problems shown inside cells (the page is still written).
@@ -32,42 +33,37 @@ public struct PageRenderer {
         var diagnostics: [Diagnostic] = []
         var cellDiagnostics: [Diagnostic] = []
         var failing = 0
-        // each formula's HTML, by placeholder number
-        func html(_ span: MathSpan) -> String {
-            let req = RenderRequest(span.display ? .displayMath : .inlineMath, span.tex)
-            if span.inCode { return "" }
-            switch outcomes[req] {
-            case .html(let h)?: return h
-            case .error(let e)?:
-                diagnostics.append(Diagnostic(file: lesson.file, line: span.line, column: span.column, message: "bad math: \(e)"))
-                return "<code class=\"math-error\" title=\"\(HTML.escape(e))\">\(HTML.escape(span.tex))</code>"
-            case nil: return HTML.escape(span.tex)
-            }
-        }
-        let mathHTML: [RenderedMath] = lesson.math.map { span in RenderedMath(display: span.display, html: html(span)) }
-        var body = ""
+        var toc: [(Heading, String)] = []
         var skippedTitle = false
-        for (i, block) in lesson.blocks.enumerated() {
-            switch block {
-            case .prose(let html, _):
-                body += Self.restoreMath(html, mathHTML)
-            case .heading(let h):
-                // a leading `# Title` is the page title when the front matter has none
-                if i == 0, h.level == 1, lesson.frontMatter.title == nil || lesson.frontMatter.title == h.text, !skippedTitle {
-                    skippedTitle = true; continue
+        let firstHeading: Heading? = { if case .heading(let h)? = lesson.blocks.first { return h } else { return nil } }()
+        let renderer = HTMLRenderer(
+            math: { span in
+                switch outcomes[RenderRequest(span.display ? .displayMath : .inlineMath, span.tex)] {
+                case .html(let h)?: return h
+                case .error(let e)?:
+                    diagnostics.append(Diagnostic(file: lesson.file, line: span.line, column: span.column, message: "bad math: \(e)"))
+                    return "<code class=\"math-error\" title=\"\(HTML.escape(e))\">\(HTML.escape(span.tex))</code>"
+                case nil: return HTML.escape(span.tex)
                 }
-                body += "<h\(h.level) id=\"\(HTML.escape(h.id))\">\(Self.restoreMath(h.html, mathHTML))"
-                    + "<a class=\"anchor\" href=\"#\(HTML.escape(h.id))\" aria-label=\"Link to this section\">#</a></h\(h.level)>\n"
-            case .cell(let cell):
+            },
+            cell: { cell in
                 let (html, diags, failed) = renderCell(cell, outcomes)
-                body += html
                 cellDiagnostics += diags
                 if failed { failing += 1 }
-            }
-        }
-        let toc = lesson.headings.filter { $0.level == 2 || $0.level == 3 }.map { h -> Heading in
-            var h = h; h.html = Self.restoreMath(h.html, mathHTML); return h
-        }
+                return html
+            },
+            heading: { h, inner in
+                if h.level == 2 || h.level == 3 { toc.append((h, inner)) }
+                // a leading `# Title` is the page title when the front matter has none
+                if !skippedTitle, h == firstHeading, h.level == 1,
+                   lesson.frontMatter.title == nil || lesson.frontMatter.title == h.text {
+                    skippedTitle = true
+                    return ""
+                }
+                return "<h\(h.level) id=\"\(HTML.escape(h.id))\">\(inner)"
+                    + "<a class=\"anchor\" href=\"#\(HTML.escape(h.id))\" aria-label=\"Link to this section\">#</a></h\(h.level)>\n"
+            })
+        let body = renderer.render(lesson.blocks)
         return Output(body: body, toc: toc, diagnostics: diagnostics, cellDiagnostics: cellDiagnostics, failingCells: failing)
     }
 
@@ -129,49 +125,5 @@ public struct PageRenderer {
         }
         html += "</div>\n"
         return (html, diags, failed || diags.contains { $0.severity == .error })
-    }
-
-    /// Puts formulas back where the parser left placeholders (U+E000 digits U+E001). A
-    /// display formula alone in a paragraph becomes a block of its own.
-    struct RenderedMath { var display: Bool; var html: String }
-
-    static func restoreMath(_ html: String, _ math: [RenderedMath]) -> String {
-        let b = Array(html.utf8)
-        guard b.contains(0xEE) else { return html }
-        var out: [UInt8] = []
-        out.reserveCapacity(b.count * 2)
-        let pOpen = Array("<p>".utf8), pClose = Array("</p>".utf8)
-        let divOpen = Array("<div class=\"math-display\">".utf8), divClose = Array("</div>".utf8)
-        let nowrapOpen = Array("<span class=\"nowrap\">".utf8), spanClose = Array("</span>".utf8)
-        let trailingPunctuation: Set<UInt8> = Set(".,;:!?)".utf8)
-        var i = 0
-        while i < b.count {
-            if b[i] == 0xEE, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 {
-                var j = i + 3, n = 0
-                while j < b.count, b[j] >= 48, b[j] <= 57 { n = n * 10 + Int(b[j] - 48); j += 1 }
-                if j + 2 < b.count, b[j] == 0xEE, b[j + 1] == 0x80, b[j + 2] == 0x81, n < math.count {
-                    let end = j + 3
-                    if math[n].display, out.count >= 3, out[(out.count - 3)...].elementsEqual(pOpen),
-                       end + 4 <= b.count, b[end..<(end + 4)].elementsEqual(pClose) {
-                        out.removeLast(3)
-                        out.append(contentsOf: divOpen); out.append(contentsOf: math[n].html.utf8); out.append(contentsOf: divClose)
-                        i = end + 4
-                    } else if !math[n].display, end < b.count, trailingPunctuation.contains(b[end]) {
-                        // keep "formula." together: a line break between them looks broken
-                        var k = end
-                        while k < b.count, trailingPunctuation.contains(b[k]) { k += 1 }
-                        out.append(contentsOf: nowrapOpen); out.append(contentsOf: math[n].html.utf8)
-                        out.append(contentsOf: b[end..<k]); out.append(contentsOf: spanClose)
-                        i = k
-                    } else {
-                        out.append(contentsOf: math[n].html.utf8)
-                        i = end
-                    }
-                    continue
-                }
-            }
-            out.append(b[i]); i += 1
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The last stage: writes the course as a static site (pages, front page, theme, KaTeX assets,
+/// images, manifest) into a fresh folder and swaps it in for the output folder.
+struct SiteRenderer {
+    let context: BuildContext
+
+    /// Writes the site and returns the build's report (without timings).
+    func write(_ course: Course) throws -> BuildReport {
+        guard let plan = course.plan else { throw RenderError(description: "internal error: the site has no reuse plan") }
+        var report = BuildReport()
+        report.lessonsFound = course.lessons.count
+        report.outputDirectory = SiteBuilder.displayPath(context.outputDirectory)
+        let previousPages = Dictionary((context.previous?.pages ?? []).map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
+        let planned = Set(plan.pages.map(\.page))
+
+        // what each lesson reports, in reading order
+        for lesson in course.lessons {
+            report.diagnostics += lesson.diagnostics
+            let out = course.pages[lesson.page]
+            if lesson.hasErrors {
+                report.diagnostics += (out?.diagnostics ?? []).filter { !lesson.diagnostics.contains($0) }
+                report.skipped.append(lesson.file)
+            } else if !planned.contains(lesson.page) {
+                report.diagnostics += (out?.diagnostics ?? []) + (out?.cellDiagnostics ?? [])
+                report.failingCells += out?.failingCells ?? 0
+                report.skipped.append(lesson.file)
+            } else if let out {
+                report.diagnostics += out.diagnostics + out.cellDiagnostics
+                report.failingCells += out.failingCells
+            } else {
+                report.diagnostics += previousPages[lesson.page]?.cellDiagnostics ?? []
+                report.failingCells += previousPages[lesson.page]?.failingCells ?? 0
+            }
+        }
+        let indexOut = course.pages["index.html"]
+        if let index = course.index {
+            report.diagnostics += index.diagnostics
+            report.diagnostics += plan.reuseIndex ? context.previous?.index?.cellDiagnostics ?? [] : indexOut?.diagnostics ?? []
+        }
+
+        let site = SiteContext(theme: context.theme, katexVersion: context.renderer.katexVersion,
+                               highlightVersion: context.renderer.highlightVersion, siteTitle: course.title)
+        let byPage = Dictionary(course.lessons.map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
+        let written = plan.pages.compactMap { byPage[$0.page] }
+        let writer = try SiteWriter(outputDirectory: context.outputDirectory)
+        do {
+            var manifestPages: [Manifest.Page] = []
+            for (k, page) in plan.pages.enumerated() {
+                let lesson = written[k]
+                var cellDiagnostics: [Diagnostic]?, failing: Int?
+                if let out = course.pages[page.page] {
+                    try writer.write(site.page(lesson, out, prev: k > 0 ? written[k - 1] : nil,
+                                               next: k + 1 < written.count ? written[k + 1] : nil), to: page.page)
+                    cellDiagnostics = out.cellDiagnostics; failing = out.failingCells
+                } else {
+                    try writer.reuse(context.outputDirectory.appendingPathComponent(page.page), as: page.page)
+                    cellDiagnostics = previousPages[page.page]?.cellDiagnostics; failing = previousPages[page.page]?.failingCells
+                }
+                for image in lesson.images where SitePaths.isLocal(image.target.url) {
+                    try writer.copyImage(SitePaths.filePath(image.target.url), from: context.lessonsDirectory)
+                }
+                manifestPages.append(Manifest.Page(page: page.page, source: page.file,
+                    sourceSHA256: page.sourceSHA256, resultsSHA256: page.resultsSHA256, inputsSHA256: page.key,
+                    previous: page.previous, next: page.next,
+                    failingCells: (failing ?? 0) > 0 ? failing : nil,
+                    cellDiagnostics: (cellDiagnostics ?? []).isEmpty ? nil : cellDiagnostics))
+            }
+            if plan.reuseIndex {
+                try writer.reuse(context.outputDirectory.appendingPathComponent("index.html"), as: "index.html")
+            } else {
+                try writer.write(site.index(written, intro: indexOut), to: "index.html")
+            }
+            try writer.write(context.theme.css, to: "assets/style.css")
+            try writer.copyKaTeXAssets(from: context.renderer.katexDirectory)
+            let manifest = Manifest(generator: context.toolKey.generator, katex: context.toolKey.katex,
+                highlight: context.toolKey.highlight, themeSHA256: context.toolKey.theme,
+                index: Manifest.Page(page: "index.html", source: course.index?.file ?? "",
+                                     sourceSHA256: course.index.map { SHA256.hex($0.source) } ?? "",
+                                     resultsSHA256: "", inputsSHA256: plan.indexKey,
+                                     cellDiagnostics: plan.reuseIndex ? context.previous?.index?.cellDiagnostics
+                                         : (indexOut?.diagnostics ?? []).isEmpty ? nil : indexOut?.diagnostics),
+                pages: manifestPages)
+            try writer.write(manifest.json(), to: "manifest.json")
+            try writer.commit()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        report.pagesWritten = written.count
+        report.pagesReused = written.filter { course.pages[$0.page] == nil }.count
+        report.freshlyRendered = context.renderer.rendered
+        return report
+    }
+}

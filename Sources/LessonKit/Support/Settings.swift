@@ -1,0 +1,50 @@
+import Foundation
+
+/// Every setting that comes from the environment, read in one place (`fromEnvironment`) at the
+/// command line's edge and passed down; the libraries read no environment themselves.
+public struct Settings: Sendable, Equatable {
+    /// `LESSONS_TIMINGS=1`: print the time of each stage.
+    public var printTimings = false
+    /// `LESSONS_RENDER_THREADS`: KaTeX worker threads in the node process (nil: decided by load).
+    public var renderThreads: Int? = nil
+    /// `NODE_PATH`: searched before /usr/share/nodejs for katex and highlight.js.
+    public var nodePath: [String] = []
+    /// `LESSONS_RESOURCES`: a folder holding LessonKit's resources (render.js, theme/).
+    public var resourcesDirectory: URL? = nil
+    /// `LESSONS_KEEP_WORK=1`: keep each lesson's generated program and run folder.
+    public var keepWork = false
+    /// `LESSONS_PRODUCTS_DIR`: the build folder with libLessonRuntime.so and Modules/.
+    public var productsDirectory: URL? = nil
+    /// `CI`: set by CI systems; progress is printed as plain lines, not redrawn.
+    public var continuousIntegration = false
+    /// The whole environment, passed on to the programs the build starts (node, lesson programs).
+    public var environment: [String: String] = [:]
+
+    public init() {}
+
+    /// The variables this tool reads, with what each does (for `--help` and the README).
+    public static let documented: [(name: String, meaning: String)] = [
+        ("LESSONS_TIMINGS", "1: print the time of each build stage"),
+        ("LESSONS_RENDER_THREADS", "KaTeX worker threads in the one node process (default: all cores when the load leaves one free, else one)"),
+        ("NODE_PATH", "folders searched before /usr/share/nodejs for katex and highlight.js (KaTeX's CSS and fonts come from the same katex)"),
+        ("LESSONS_RESOURCES", "a folder with LessonKit's resources (render.js, theme/), if not beside the executable"),
+        ("LESSONS_KEEP_WORK", "1: keep each lesson's generated program and run folder (debugging the runner)"),
+        ("LESSONS_PRODUCTS_DIR", "the build folder holding libLessonRuntime.so and Modules/ (default: beside the executable)"),
+        ("CI", "set: progress as plain lines"),
+        ("FASHION_MNIST_DIR", "where lesson programs find Fashion-MNIST (default /usr/share/datasets/fashion-mnist)"),
+    ]
+
+    /// The one reader of the environment.
+    public static func fromEnvironment(_ env: [String: String]) -> Settings {
+        var s = Settings()
+        s.environment = env
+        s.printTimings = env["LESSONS_TIMINGS"] == "1"
+        s.renderThreads = env["LESSONS_RENDER_THREADS"].flatMap { Int($0) }.map { max(1, $0) }
+        s.nodePath = (env["NODE_PATH"] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        s.resourcesDirectory = env["LESSONS_RESOURCES"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        s.keepWork = (env["LESSONS_KEEP_WORK"] ?? "").isEmpty == false
+        s.productsDirectory = env["LESSONS_PRODUCTS_DIR"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        s.continuousIntegration = env["CI"] != nil
+        return s
+    }
+}
