@@ -170,7 +170,7 @@ final class CellParsingTests: XCTestCase {
         let l = parse("````markdown\n```swift\ninner\n```\n````\n\nafter $x$\n")
         XCTAssertEqual(l.cells.count, 1)
         XCTAssertEqual(l.cells[0].code, "```swift\ninner\n```")
-        XCTAssertEqual(l.math.count, 1)
+        XCTAssertEqual(l.formulas.count, 1)
     }
 }
 
@@ -188,15 +188,16 @@ final class BlockParsingTests: XCTestCase {
         XCTAssertTrue(html.contains("<img src=\"b.png\" alt=\"a\" width=\"50%\" class=\"shadow\" />"), html)
         XCTAssertTrue(html.contains("<img src=\"d.png\" alt=\"c\" width=\"700\" />"), html)
         XCTAssertFalse(html.contains("<p></p>"), html)
-        XCTAssertEqual(l.images.map(\.url), ["b.png", "d.png"])
+        XCTAssertEqual(l.images.map(\.target.url), ["b.png", "d.png"])
         // the seed post's form, and lists that follow no image (dropped)
         let seed = proseHTML(parse("![fig1](a.png){: style=\"display:block; margin:0 auto; width:70%;\" onclick=\"x()\"}\n\nText {: .note} here.\n"))
         XCTAssertTrue(seed.contains("<img src=\"a.png\" alt=\"fig1\" style=\"display:block; margin:0 auto; width:70%;\" />"), seed)
         XCTAssertTrue(seed.contains("<p>Text  here.</p>"), seed)
     }
 
-    func testLinksToLessonFilesPointAtPages() {
-        let html = proseHTML(parse("See [two](02-b.md), [gap](02-b.md#the-gap), [web](https://x.org/a.md) and [top](#top).\n"))
+    func testLinksToLessonFilesPointAtPages() throws {
+        let lesson = parse("See [two](02-b.md), [gap](02-b.md#the-gap), [web](https://x.org/a.md) and [top](#top).\n")
+        let html = proseHTML(try applyTransform(ResolveLessonLinks(), to: lesson))
         XCTAssertTrue(html.contains("href=\"02-b.html\""), html)
         XCTAssertTrue(html.contains("href=\"02-b.html#the-gap\""), html)
         XCTAssertTrue(html.contains("href=\"https://x.org/a.md\""), html)
@@ -218,7 +219,8 @@ final class BlockParsingTests: XCTestCase {
     func testMissingImageIsAnErrorWithPosition() throws {
         let dir = try makeTempDirectory()
         try Data("x".utf8).write(to: dir.appendingPathComponent("here.png"))
-        let l = parse("Intro.\n\nSee ![a](here.png) and\n![b](gone.png) and ![c](https://x.org/y.png).\n", directory: dir)
+        let l = try applyTransform(CheckLocalImages(), to: parse("Intro.\n\nSee ![a](here.png) and\n![b](gone.png) and ![c](https://x.org/y.png).\n"),
+                                   lessonsDirectory: dir)
         XCTAssertEqual(l.diagnostics.count, 1)
         XCTAssertEqual(l.diagnostics[0].line, 4)
         XCTAssertEqual(l.diagnostics[0].column, 1)

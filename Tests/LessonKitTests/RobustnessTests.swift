@@ -15,7 +15,7 @@ final class RobustnessTests: XCTestCase {
         for _ in 0..<3000 {
             let s = (0..<next(40)).map { _ in atoms[next(atoms.count)] }.joined()
             let lesson = LessonParser.parse(source: s, file: "f.md", slug: "f")
-            let page = PageRenderer(lesson: lesson, results: [:]).render([:])
+            let page = PageRenderer(lesson: lesson).render([:])
             XCTAssertFalse(page.body.unicodeScalars.contains { (0xE000...0xE003).contains($0.value) }, s.debugDescription)
             for d in lesson.diagnostics { XCTAssertGreaterThanOrEqual(d.line, 1, s.debugDescription) }
         }

@@ -183,6 +183,7 @@ final class SiteBuildTests: XCTestCase {
         let out = dir.appendingPathComponent("Output")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try Data("old".utf8).write(to: out.appendingPathComponent("index.html"))
+        try Data("{}".utf8).write(to: out.appendingPathComponent("manifest.json"))  // a site of ours
         // a theme override with a broken template makes the build throw before the swap
         let theme = dir.appendingPathComponent("theme")
         try FileManager.default.createDirectory(at: theme, withIntermediateDirectories: true)

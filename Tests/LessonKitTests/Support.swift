@@ -9,19 +9,25 @@ enum FixturePaths {
     static var broken: URL { root.appendingPathComponent("broken") }
 }
 
-func parse(_ markdown: String, file: String = "Lessons/t.md", directory: URL? = nil) -> Lesson {
-    LessonParser.parse(source: markdown, file: file, slug: "t", directory: directory)
+func parse(_ markdown: String, file: String = "Lessons/t.md") -> Lesson {
+    LessonParser.parse(source: markdown, file: file, slug: "t")
 }
 
-/// The prose HTML of a lesson with math placeholders left in, for assertions about cmark's view.
+/// How `proseHTML` shows the k-th formula of a lesson (in document order).
+func mathToken(_ k: Int) -> String { "[math \(k)]" }
+
+/// The lesson's HTML as the tree renderer writes it, with each formula shown as `mathToken(k)`
+/// and each cell as `<cell language>`, for assertions about the document's structure.
 func proseHTML(_ lesson: Lesson) -> String {
-    lesson.blocks.map { block -> String in
-        switch block {
-        case .prose(let html, _): return html
-        case .heading(let h): return "<h\(h.level)>\(h.html)</h\(h.level)>"
-        case .cell(let c): return "<cell \(c.language)>"
-        }
-    }.joined()
+    let formulas = lesson.formulas
+    var used = 0
+    return HTMLRenderer(
+        math: { m in
+            let k = formulas[used...].firstIndex(of: m) ?? formulas.firstIndex(of: m) ?? -1
+            used = max(used, k + 1)
+            return mathToken(k)
+        },
+        cell: { "<cell \($0.language)>" }).render(lesson.blocks)
 }
 
 func makeTempDirectory(_ name: String = "lessons-test") throws -> URL {
@@ -77,4 +83,17 @@ func runProcess(_ exe: URL, _ args: [String], in dir: URL,
     done.wait()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e.data, as: UTF8.self))
+}
+
+/// A build context for running one transform in a test (nothing is built or written).
+func makeContext(lessonsDirectory: URL? = nil, executor: CellExecutor = NoExecution()) throws -> BuildContext {
+    let dir = try lessonsDirectory ?? makeTempDirectory()
+    return try BuildContext(lessonsDirectory: dir, outputDirectory: dir.deletingLastPathComponent().appendingPathComponent("Output-\(UUID().uuidString)"),
+                            cacheDirectory: nil, themeDirectory: dir.appendingPathComponent("no-theme"),
+                            settings: Settings(), executor: executor, jobs: 1)
+}
+
+/// `lesson` after one transform.
+func applyTransform(_ t: CourseTransform, to lesson: Lesson, lessonsDirectory: URL? = nil) throws -> Lesson {
+    try t.apply(Course(lessons: [lesson]), makeContext(lessonsDirectory: lessonsDirectory)).lessons[0]
 }

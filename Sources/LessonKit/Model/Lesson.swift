@@ -48,8 +48,14 @@ public struct Lesson: Codable, Hashable, Sendable {
     /// Formulas in the prose, in order (not those inside code, which are shown as written).
     public var formulas: [MathSpan] {
         var spans: [MathSpan] = []
-        blocks.forEachBlock { if case .displayMath(let m) = $0 { spans.append(m) } }
-        blocks.forEachInline { if case .math(let m) = $0 { spans.append(m) } }
+        blocks.forEachBlock { block in
+            switch block {
+            case .displayMath(let m): spans.append(m)
+            case .paragraph(let c, _), .html(let c, _): c.forEach { $0.forEach { if case .math(let m) = $0 { spans.append(m) } } }
+            case .heading(let h): h.content.forEach { $0.forEach { if case .math(let m) = $0 { spans.append(m) } } }
+            default: break
+            }
+        }
         return spans
     }
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }

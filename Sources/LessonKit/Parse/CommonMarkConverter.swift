@@ -86,7 +86,7 @@ struct CommonMarkConverter {
             return [.list(list, position(n))]
         case CMARK_NODE_CODE_BLOCK:
             let info = cmark_node_get_fence_info(n).map { String(cString: $0) } ?? ""
-            return [.verbatim(info: info, code: restoreSource(literal(n)), position(n))]
+            return [.verbatim(info: restoreSource(info), code: restoreSource(literal(n)), position(n))]
         case CMARK_NODE_HTML_BLOCK:
             return [.html(splitPlaceholders(literal(n), as: { .html($0) }), position(n))]
         case CMARK_NODE_THEMATIC_BREAK:
@@ -168,7 +168,9 @@ struct CommonMarkConverter {
     private mutating func inline(_ n: OpaquePointer) -> [Piece] {
         switch cmark_node_get_type(n) {
         case CMARK_NODE_TEXT: return textPieces(literal(n))
-        case CMARK_NODE_CODE: return [.inline(.code(literal(n)))]
+        // the protector cannot always tell a code span from prose (e.g. inside an indented code
+        // block), so a formula it cut out of one is put back as written
+        case CMARK_NODE_CODE: return [.inline(.code(restoreSource(literal(n))))]
         case CMARK_NODE_HTML_INLINE: return splitPlaceholders(literal(n), as: { .html($0) }).map { .inline($0) }
         case CMARK_NODE_SOFTBREAK: return [.inline(.softBreak)]
         case CMARK_NODE_LINEBREAK: return [.inline(.lineBreak)]

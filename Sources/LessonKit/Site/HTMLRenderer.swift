@@ -151,6 +151,6 @@ struct HTMLRenderer {
     private static let hrefSafe: [Bool] = (0..<256).map { b in
         guard b < 128 else { return false }
         let c = Character(Unicode.Scalar(UInt8(b)))
-        return c.isASCII && (c.isLetter || c.isNumber) || "-_.+!*(),%#@?=;:/$~[]".contains(c)
+        return c.isASCII && (c.isLetter || c.isNumber) || "-_.+!*(),%#@?=;:/$~".contains(c)
     }
 }

@@ -44,12 +44,11 @@ public final class SiteBuilder {
     /// Replace an output folder that does not hold a site built by `lessons` (`--force`).
     public var force = false
 
-    /// The stages between parsing and writing, in order. A new feature is a new transform here.
+    /// The stages between parsing and rendering, in order. A new feature is a new transform here.
     public var transforms: [CourseTransform] = [
         ResolveLessonLinks(),
         CheckLocalImages(),
         ExecuteCells(),
-        RenderPages(),
     ]
 
     public init(lessonsDirectory: URL, outputDirectory: URL, executor: CellExecutor = NoExecution(), jobs: Int = 1,
@@ -80,6 +79,9 @@ public final class SiteBuilder {
             course = try transform.apply(course, context)
             phase(transform.name)
         }
+        // the site renderer: page bodies (math and code in one node run), then the files
+        course = try RenderPages().apply(course, context)
+        phase("render pages")
         var report = try SiteRenderer(context: context).write(course)
         phase("write site")
         context.renderer.saveCache(collectGarbage: report.pagesReused == 0 && course.plan?.reuseIndex != true)
