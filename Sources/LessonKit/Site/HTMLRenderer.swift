@@ -114,22 +114,9 @@ struct HTMLRenderer {
         return s
     }
 
-    /// cmark's text escaping: `&`, `<`, `>` and `"` (it keeps control characters as they are).
-    static func escape(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 }) else { return s }
-        var out = ""
-        out.reserveCapacity(s.utf8.count + 16)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
+    /// Text escaping: the site's one policy (`HTML.escape`), which for text without control
+    /// characters is exactly cmark's (`&`, `<`, `>`, `"`).
+    static func escape(_ s: String) -> String { HTML.escape(s) }
 
     /// cmark's URL escaping (houdini_escape_href): bytes outside the URL-safe set are
     /// percent-encoded, `&` and `'` become entities, existing `%XX` escapes are kept.

@@ -57,12 +57,14 @@ final class SiteWriter {
         }
     }
 
-    /// Takes an unchanged page over from the previous site: a hard link (same folder, same
-    /// file system) so nothing is copied; a copy where links are not possible.
+    /// Takes an unchanged page over from the previous site. A copy, not a hard link: with a
+    /// link, anything that wrote into the old file (a cell writing into Output/) would be
+    /// published while the manifest says the page is current.
     func reuse(_ old: URL, as relative: String) throws {
         let url = staging.appendingPathComponent(relative)
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if link(old.path, url.path) != 0 { try fm.copyItem(at: old, to: url) }
+        let data = try Data(contentsOf: old)
+        try data.withUnsafeBytes { try Self.writeFile(url.path, $0) }
     }
 
     /// Copies a file, following symlinks (Debian's KaTeX fonts are symlinks).
