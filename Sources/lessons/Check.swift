@@ -38,9 +38,16 @@ struct CellRunOptions: ParsableArguments {
         o.cellTimeout = cellTimeout
         o.lessonTimeout = lessonTimeout
         o.outputLimit = maxOutput * 1024
-        o.productsDirectory = products.map { URL(fileURLWithPath: $0) }
+        // Until the Settings value exists: the environment is read here, at the CLI's edge.
+        let env = ProcessInfo.processInfo.environment
+        o.productsDirectory = (products ?? env[BuildProducts.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }).map { URL(fileURLWithPath: $0) }
+        o.swiftc = env["LESSONS_SWIFTC"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        o.keepWork = env["LESSONS_KEEP_WORK"] != nil
+        o.environment = env
+        o.threadsPerLesson = env["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
+            ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
         do {
-            return try SwiftCellExecutor(options: o, progress: ConsoleProgress())
+            return try SwiftCellExecutor(options: o, progress: ConsoleProgress(ci: env["CI"] != nil))
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)

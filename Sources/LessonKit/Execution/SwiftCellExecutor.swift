@@ -3,8 +3,9 @@
 //
 //   cells ─▶ ProgramGenerator (main.swift, #sourceLocation per cell)
 //         ─▶ swiftc -O -gline-tables-only (-I Modules, -lLessonRuntime -lVAE, rpath)
-//         ─▶ run in the project root with LESSONS_RUN_DIR, SWIFT_BACKTRACE=...json
-//         ─▶ Collector (cell-N.out/.err + events.jsonl + crash JSON) ─▶ [Int: CellResult]
+//         ─▶ run in the project root, contained (Subprocess: own session, limits from here),
+//            with ProgramArguments (event pipe, lifeline, run folder) and SWIFT_BACKTRACE=...json
+//         ─▶ Collector (exit status + typed events + cell-N.out/.err + crash JSON) ─▶ [Int: CellResult]
 //   compile-fail cells: ProgramGenerator.compileFailProbe + swiftc -typecheck, one per cell.
 //   ResultCache: .lessons-cache/results/<key>.json, key = cells' code and run options, lesson
 //   path, build identity (libraries, modules, swiftc --version), limits; data files declared
@@ -22,16 +23,35 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         /// Where results, build fingerprints, trained models and scratch work go.
         public var cacheDirectory: URL
         public var useCache = true
-        /// Lessons compiled and run at once (`--jobs`; also sets each program's OpenBLAS threads).
+        /// Lessons compiled and run at once (`--jobs`).
         public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        /// Cores each lesson program may use, handed to it as an argument and by the generated
+        /// program to the engine (`threadBudgetCall`); nil: the engine's own default. Explicit,
+        /// so `--jobs` does not change how a model trains behind the user's back.
+        public var threadsPerLesson: Int? = nil
         public var cellTimeout: Double = 180  // generous: a cell may train a model on a busy CI machine
         public var lessonTimeout: Double = 900
         /// Bytes of printed text kept per cell; more is cut with a visible notice.
         public var outputLimit = 256 * 1024
-        /// Build products directory (`.build/release`); nil: $LESSONS_PRODUCTS_DIR or beside the executable.
+        /// Build products directory (`.build/release`; the CLI fills it from LESSONS_PRODUCTS_DIR);
+        /// nil: beside the executable.
         public var productsDirectory: URL? = nil
-        /// Keep the generated program and run directory of each lesson (for debugging the runner).
-        public var keepWork = ProcessInfo.processInfo.environment["LESSONS_KEEP_WORK"] != nil
+        /// The compiler (the CLI fills it from LESSONS_SWIFTC); nil: `swiftc` on `environment`'s PATH.
+        public var swiftc: URL? = nil
+        /// Keep the generated program and run directory of each lesson (for debugging the
+        /// runner; the CLI fills it from LESSONS_KEEP_WORK).
+        public var keepWork = false
+        /// The environment children start from (the CLI passes its own); the runner adds its
+        /// variables to it. The library reads no environment itself.
+        public var environment: [String: String] = [:]
+        /// Processes a lesson may have running at once (a fork bomb stops here, with a message).
+        public var maxProcesses = 256
+        /// Resident memory of a lesson's processes together.
+        public var maxMemoryBytes = 8 << 30
+        /// Largest file a lesson program may write (a runaway print loop must not fill the
+        /// disk); nil: 8 times the output limit, at least 512 MB.
+        public var fileSizeLimit: Int? = nil
+        var effectiveFileSizeLimit: Int { fileSizeLimit ?? max(512 << 20, outputLimit * 8) }
 
         public init(root: URL, cacheDirectory: URL? = nil) {
             self.root = root
@@ -61,7 +81,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         self.options = options
         self.progress = progress
         products = try BuildProducts.locate(explicit: options.productsDirectory)
-        toolchain = try Toolchain.locate()
+        toolchain = try Toolchain.locate(explicit: options.swiftc, path: options.environment["PATH"])
         var prints = FileFingerprints(storeURL: options.cacheDirectory.appendingPathComponent("fingerprints.json"))
         var id = SHA256()
         id.update(SwiftCellExecutor.formatVersion)
@@ -73,6 +93,17 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         prints.save()
         buildID = Self.withRunnerSignature(id.finalizeHex(), products: products)
         Self.pruneModelStores(options.cacheDirectory.appendingPathComponent("models"), current: String(buildID.prefix(16)))
+        Self.removeAbandonedWork(options.cacheDirectory.appendingPathComponent("work"))
+    }
+
+    /// Work folders end in the pid of the `lessons` that made them; one whose `lessons` is gone
+    /// (killed with SIGKILL while compiling) is removed by the next run.
+    static func removeAbandonedWork(_ dir: URL) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] {
+            guard let dash = name.lastIndex(of: "-"), let pid = pid_t(name[name.index(after: dash)...]) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { try? fm.removeItem(at: dir.appendingPathComponent(name)) }
+        }
     }
 
     /// The build identity extended by how this `lessons` turns cells into a program and
@@ -126,7 +157,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         if let st = FileFingerprints.stat(t.swiftc.path), let e = prints.entries[key], e.size == st.size, e.mtime == st.mtime {
             return e.hash
         }
-        let out = (try? Subprocess.run(t.swiftc, ["--version"], timeout: 60))?.stderr ?? "unknown"
+        let out = (try? Subprocess.run(t.swiftc, ["--version"], environment: t.environment, timeout: 60))?.stderr ?? "unknown"
         if let st = FileFingerprints.stat(t.swiftc.path) {
             prints.entries[key] = .init(size: st.size, mtime: st.mtime, hash: out)
             prints.dirty = true
@@ -231,7 +262,10 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let crashDir = work.appendingPathComponent("crash")
         try fm.createDirectory(at: runDir, withIntermediateDirectories: true)
         try fm.createDirectory(at: crashDir, withIntermediateDirectories: true)
-        defer { if !options.keepWork { try? fm.removeItem(at: work) } }
+        if !options.keepWork { ChildSessions.shared.removeOnInterrupt(work) }
+        defer {
+            if !options.keepWork { try? fm.removeItem(at: work); ChildSessions.shared.forget(work) }
+        }
 
         let runnable = cells.filter { $0.runs }
         var results: [Int: CellResult] = [:]
@@ -245,37 +279,25 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
             try program.source.write(to: source, atomically: true, encoding: .utf8)
             let exe = work.appendingPathComponent("lesson")
             let compile = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: exe, typecheckOnly: false),
-                                             directory: options.root, timeout: options.lessonTimeout)
+                                             environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
             let diags = CompilerDiagnostics.parse(compile.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: runnable)
             var compiled = false
             if case .exited(0) = compile.end { compiled = fm.isExecutableFile(atPath: exe.path) }
             if !compiled {
                 results = attributeCompileFailure(file: file, cells: mainCells, diagnostics: diags, outcome: compile)
             } else {
-                let env = programEnvironment(runDir: runDir, crashDir: crashDir)
-                let runStart = Date()
-                let outcome = try Subprocess.run(exe, [], environment: env, directory: options.root,
-                                                 stdoutFile: runDir.appendingPathComponent("prelude.out"),
-                                                 stderrFile: runDir.appendingPathComponent("prelude.err"),
-                                                 timeout: options.lessonTimeout)
-                let pid = outcome.pid
-                let end: Collector.ProgramEnd
-                switch outcome.end {
-                case .timedOut: end = .lessonTimedOut
-                case .exited(0): end = .finished
-                case .exited(let c): end = .exited(c)
-                case .signaled(let s): end = .signaled(s)
-                }
-                let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout)
-                results = Collector.collect(file: file, cells: mainCells, runDir: runDir, crashDir: crashDir, mainPID: pid,
-                                            end: end, limits: limits, seconds: Date().timeIntervalSince(runStart))
+                let defaultTimeout = options.cellTimeout
+                let run = try Subprocess.runLesson(exe, environment: programEnvironment(crashDir: crashDir), directory: options.root,
+                                                   runDirectory: runDir, workDirectory: work, threads: options.threadsPerLesson,
+                                                   cellTimeout: { _, t in t > 0 ? t : defaultTimeout }, limits: containmentLimits)
+                let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout,
+                                    fileSizeLimit: options.effectiveFileSizeLimit)
+                results = Collector.collect(file: file, cells: mainCells, runDir: runDir, crashDir: crashDir, run: run, limits: limits)
                 // Warnings stay with their cells; they do not fail the lesson.
                 for d in diags where d.severity == .warning {
                     if let c = mainCells.first(where: { Collector.lineIn($0, d.line) }) { results[c.index]?.diagnostics.append(d) }
                 }
-                for e in Collector.readEvents(runDir.appendingPathComponent("events.jsonl")) where e.kind == "input" {
-                    if let p = e.raw["p"] as? String { inputs.append(InputStamp(path: p, root: options.root)) }
-                }
+                for p in Collector.sort(run.events).inputs { inputs.append(InputStamp(path: p, root: options.root)) }
             }
         }
 
@@ -305,18 +327,18 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         return a
     }
 
-    func programEnvironment(runDir: URL, crashDir: URL) -> [String: String] {
-        var env = ProcessInfo.processInfo.environment
-        env["LESSONS_RUN_DIR"] = runDir.path
-        // Far above the shown limit (the runner cuts the text); only stops a disk-filling loop.
-        env["LESSONS_FILE_SIZE_LIMIT"] = String(max(512 << 20, options.outputLimit * 8))
+    var containmentLimits: ContainmentLimits {
+        ContainmentLimits(lessonTimeout: options.lessonTimeout, maxProcesses: options.maxProcesses,
+                          maxMemoryBytes: options.maxMemoryBytes, fileSizeLimit: options.effectiveFileSizeLimit)
+    }
+
+    /// The lesson program's environment: exactly `options.environment` plus the model store
+    /// and the backtracer's settings. The runner's own channel is not in it (program arguments
+    /// and inherited descriptors, see LessonProtocol.ProgramArguments).
+    func programEnvironment(crashDir: URL) -> [String: String] {
+        var env = options.environment
         env["LESSONS_MODEL_CACHE"] = options.cacheDirectory.appendingPathComponent("models").appendingPathComponent(String(buildID.prefix(16))).path
         env["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,format=json,threads=crashed,output-to=\(crashDir.path)"
-        // Lessons running side by side each get their share of the cores for OpenBLAS; two
-        // full-width thread pools on the same cores slow both down a lot.
-        if env["OPENBLAS_NUM_THREADS"] == nil {
-            env["OPENBLAS_NUM_THREADS"] = String(max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, options.jobs)))
-        }
         return env
     }
 
@@ -348,7 +370,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let source = work.appendingPathComponent("probe-\(target.index).swift")
         try program.source.write(to: source, atomically: true, encoding: .utf8)
         let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
-                                     directory: options.root, timeout: options.lessonTimeout)
+                                     environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
         let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
         let mine = diags.filter { $0.severity == .error && Collector.lineIn(target, $0.line) }
         var r = CellResult(cellIndex: target.index, status: .ok)

@@ -44,9 +44,9 @@ final class RunnerUnitTests: XCTestCase {
     }
 
     func testTextAndRichOutputsInterleaveByOffset() {
-        let events = [RunEvent(["k": "html", "c": 0, "o": 6, "v": "<svg/>"]), RunEvent(["k": "math", "c": 0, "o": 12, "v": "x"])]
-        XCTAssertEqual(Collector.interleave(text: "first\nsecond\nthird\n", events: events),
-                       [.text("first\n"), .html("<svg/>"), .text("second"), .math("x"), .text("\nthird\n")])
+        let svg = "<figure class=\"cell-figure\"><svg/></figure>"
+        XCTAssertEqual(Collector.interleave(text: "first\nsecond\nthird\n", rich: [(6, .html, svg), (12, .math, "x")]),
+                       [.text("first\n"), .html(svg), .text("second"), .math("x"), .text("\nthird\n")])
     }
 
     func testFatalErrorLocationFromTheRuntimeMessage() {
