@@ -58,8 +58,7 @@ let package = Package(
         .executableTarget(name: "vae-bench", dependencies: ["VAE"], swiftSettings: fastMath),
         .executableTarget(name: "figures-gallery", dependencies: ["Figures"]),
 
-        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LessonProtocolTests", dependencies: ["LessonProtocol"]),
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "LessonProtocol"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VAETests", dependencies: ["VAE"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures"], resources: [.copy("Golden")]),
     ],
