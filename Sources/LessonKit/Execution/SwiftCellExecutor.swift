@@ -75,7 +75,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
     private let lock = NSLock()
     private var _stats = Stats()
     public var stats: Stats { lock.withLock { _stats } }
-    static let formatVersion = "lessons-cells-1"
+    static let formatVersion = "lessons-cells-2"  // 2: typed protocol, runs before a compile error
 
     public init(options: Options, progress: ExecutionProgress? = nil) throws {
         self.options = options
@@ -271,33 +271,37 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         var results: [Int: CellResult] = [:]
         var inputs: [InputStamp] = []
 
-        // Main program.
-        let program = ProgramGenerator.main(file: file, cells: runnable, modules: products.modules, defaultTimeout: options.cellTimeout)
+        // Main program. When it does not compile, the cells before the first one with an error
+        // are compiled alone and run, so the page shows their outputs (issue 12, item 6).
         let mainCells = runnable.filter { !$0.options.compileFail }
         if !mainCells.isEmpty {
-            let source = work.appendingPathComponent("main.swift")
-            try program.source.write(to: source, atomically: true, encoding: .utf8)
-            let exe = work.appendingPathComponent("lesson")
-            let compile = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: exe, typecheckOnly: false),
-                                             environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
-            let diags = CompilerDiagnostics.parse(compile.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: runnable)
-            var compiled = false
-            if case .exited(0) = compile.end { compiled = fm.isExecutableFile(atPath: exe.path) }
-            if !compiled {
-                results = attributeCompileFailure(file: file, cells: mainCells, diagnostics: diags, outcome: compile)
-            } else {
-                let defaultTimeout = options.cellTimeout
-                let run = try Subprocess.runLesson(exe, environment: programEnvironment(crashDir: crashDir), directory: options.root,
-                                                   runDirectory: runDir, workDirectory: work, threads: options.threadsPerLesson,
-                                                   cellTimeout: { _, t in t > 0 ? t : defaultTimeout }, limits: containmentLimits)
-                let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout,
-                                    fileSizeLimit: options.effectiveFileSizeLimit)
-                results = Collector.collect(file: file, cells: mainCells, runDir: runDir, crashDir: crashDir, run: run, limits: limits)
-                // Warnings stay with their cells; they do not fail the lesson.
-                for d in diags where d.severity == .warning {
-                    if let c = mainCells.first(where: { Collector.lineIn($0, d.line) }) { results[c.index]?.diagnostics.append(d) }
+            switch try compileAndRun(file: file, cells: mainCells, work: work, runDir: runDir, crashDir: crashDir, name: "lesson") {
+            case .ran(let r, let i):
+                results = r; inputs = i
+            case .failed(let diags, let outcome):
+                results = attributeCompileFailure(file: file, cells: mainCells, diagnostics: diags, outcome: outcome)
+                if outcome.end != .timedOut,
+                   let (k, kDiags) = try firstBrokenCell(file: file, cells: mainCells, candidates: mainCells.filter { results[$0.index]?.status == .compileError }, work: work) {
+                    results = [:]
+                    for c in mainCells where c.index > k.index { results[c.index] = CellResult(cellIndex: c.index, status: .notRun) }
+                    // Errors go to k (it is what breaks the program, even when the compiler
+                    // points at an earlier line it made ambiguous); notes to the cell they point into.
+                    let owner: (Diagnostic) -> Cell = { d in
+                        d.severity == .note ? (mainCells.first { Collector.lineIn($0, d.line) } ?? k) : k
+                    }
+                    results[k.index] = CellResult(cellIndex: k.index, status: .compileError,
+                                                  diagnostics: kDiags.filter { owner($0).index == k.index })
+                    let before = mainCells.filter { $0.index < k.index }
+                    if !before.isEmpty {
+                        let ran = try compileAndRun(file: file, cells: before, work: work, runDir: runDir, crashDir: crashDir, name: "before-\(k.index)")
+                        for c in before {
+                            if case .ran(let r, _) = ran { results[c.index] = r[c.index] ?? CellResult(cellIndex: c.index, status: .notRun) }
+                            else { results[c.index] = CellResult(cellIndex: c.index, status: .notRun) }
+                            results[c.index]?.diagnostics += kDiags.filter { owner($0).index == c.index }
+                        }
+                        if case .ran(_, let i) = ran { inputs = i }
+                    }
                 }
-                for p in Collector.sort(run.events).inputs { inputs.append(InputStamp(path: p, root: options.root)) }
             }
         }
 
@@ -306,6 +310,65 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
             results[target.index] = try probeCompileFail(file: file, cells: runnable, target: target, work: work)
         }
         return (results, inputs)
+    }
+
+    /// The first cell whose program, with the cells before it, does not type-check: among
+    /// `candidates` (the cells the full compile blamed, in order), the first whose prefix
+    /// fails. A later cell can make an earlier one fail (redeclaring its `let` makes every use
+    /// ambiguous), so the first cell with an error is not always the one that broke the lesson.
+    /// Returns it with the prefix's diagnostics, or nil when no prefix fails (a link error).
+    func firstBrokenCell(file: String, cells: [Cell], candidates: [Cell], work: URL) throws -> (Cell, [Diagnostic])? {
+        for k in candidates {
+            let prefix = cells.filter { $0.index <= k.index }
+            let program = ProgramGenerator.main(file: file, cells: prefix, modules: products.modules, defaultTimeout: options.cellTimeout)
+            let dir = work.appendingPathComponent("check-\(k.index)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let source = dir.appendingPathComponent("main.swift")
+            try program.source.write(to: source, atomically: true, encoding: .utf8)
+            let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
+                                         environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+            if case .exited(0) = out.end { continue }
+            let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: prefix)
+                .filter { $0.severity != .warning }
+            if diags.contains(where: { $0.severity == .error }) { return (k, diags) }
+            return nil
+        }
+        return nil
+    }
+
+    enum MainOutcome {
+        case ran([Int: CellResult], [InputStamp])
+        case failed([Diagnostic], ProcessOutcome)
+    }
+
+    /// Compiles `cells` into one program and runs it, contained (see Subprocess).
+    func compileAndRun(file: String, cells: [Cell], work: URL, runDir: URL, crashDir: URL, name: String) throws -> MainOutcome {
+        let fm = FileManager.default
+        let program = ProgramGenerator.main(file: file, cells: cells, modules: products.modules, defaultTimeout: options.cellTimeout)
+        // Its own folder: the file is main.swift (the crash reports and the diagnostics parser
+        // know generated code by that name).
+        let dir = work.appendingPathComponent(name)
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        let source = dir.appendingPathComponent("main.swift")
+        try program.source.write(to: source, atomically: true, encoding: .utf8)
+        let exe = dir.appendingPathComponent("lesson")
+        let compile = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: exe, typecheckOnly: false),
+                                         environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+        let diags = CompilerDiagnostics.parse(compile.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
+        guard case .exited(0) = compile.end, fm.isExecutableFile(atPath: exe.path) else { return .failed(diags, compile) }
+        for f in (try? fm.contentsOfDirectory(at: runDir, includingPropertiesForKeys: nil)) ?? [] { try? fm.removeItem(at: f) }
+        let defaultTimeout = options.cellTimeout
+        let run = try Subprocess.runLesson(exe, environment: programEnvironment(crashDir: crashDir), directory: options.root,
+                                           runDirectory: runDir, workDirectory: work, threads: options.threadsPerLesson,
+                                           cellTimeout: { _, t in t > 0 ? t : defaultTimeout }, limits: containmentLimits)
+        let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout,
+                            fileSizeLimit: options.effectiveFileSizeLimit)
+        var results = Collector.collect(file: file, cells: cells, runDir: runDir, crashDir: crashDir, run: run, limits: limits)
+        // Warnings stay with their cells; they do not fail the lesson.
+        for d in diags where d.severity == .warning {
+            if let c = cells.first(where: { Collector.lineIn($0, d.line) }) { results[c.index]?.diagnostics.append(d) }
+        }
+        return .ran(results, Collector.sort(run.events).inputs.map { InputStamp(path: $0, root: options.root) })
     }
 
     func compileArguments(source: URL, output: URL?, typecheckOnly: Bool) -> [String] {
