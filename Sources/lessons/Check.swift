@@ -44,6 +44,7 @@ struct CellRunOptions: ParsableArguments {
         o.swiftc = env["LESSONS_SWIFTC"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
         o.keepWork = env["LESSONS_KEEP_WORK"] != nil
         o.environment = env
+        if let d = env["FASHION_MNIST_DIR"], !d.isEmpty { o.dataInputs = SwiftCellExecutor.fashionMNISTFiles(directory: d) }
         o.threadsPerLesson = env["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
             ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
         do {

@@ -129,7 +129,10 @@ enum Collector {
             var r = CellResult(cellIndex: cell.index, status: .ok)
             let (text, printed) = readText(runDir.appendingPathComponent("cell-\(cell.index).out"), limit: limits.outputBytes)
             let rawErr = readText(runDir.appendingPathComponent("cell-\(cell.index).err"), limit: limits.outputBytes).0
+            // Trap messages are removed from the text only when the cell trapped (they become its
+            // diagnostic); a cell that merely prints "Assertion failed:" keeps its text.
             let errText = cleanStderr(rawErr)
+            let printedErr = rawErr.trimmingCharacters(in: .whitespacesAndNewlines)
             r.outputs = interleave(text: text, rich: mine.rich)
             if printed > limits.outputBytes {
                 r.outputs.append(.text("[output truncated: the cell printed \(byteCount(printed)); the first \(byteCount(limits.outputBytes)) are shown]"))
@@ -159,19 +162,19 @@ enum Collector {
                 case .trapped(let sig):
                     let crash = crashes.first { $0.pid != Int(mainPID) }
                     let msg = fatalErrorMessage(rawErr) ?? crash?.message ?? "trapped (signal \(sig))"
-                    let (_, where_) = trapLocation(cell: cell, crash: crash, rawStderr: rawErr)
+                    let (_, where_) = trapLocation(cell: cell, file: file, crash: crash, rawStderr: rawErr)
                     if !errText.isEmpty { r.outputs.append(.text(errText)) }
                     r.outputs.append(.text("trap: \(msg)\(where_)"))
                 case .exited(let code):
                     r.status = .expectationFailed
                     r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
                         "cell is marked should-trap but exited with status \(code) without trapping"))
-                    if !errText.isEmpty { r.outputs.append(.text(errText)) }
+                    if !printedErr.isEmpty { r.outputs.append(.text(printedErr)) }
                 case .didNotTrap:
                     r.status = .expectationFailed
                     r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
                         "cell is marked should-trap but finished without trapping"))
-                    if !errText.isEmpty { r.outputs.append(.text(errText)) }
+                    if !printedErr.isEmpty { r.outputs.append(.text(printedErr)) }
                 case .forkFailed(let e):
                     r.status = .expectationFailed
                     r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
@@ -183,8 +186,8 @@ enum Collector {
                 }
             } else if !finished && lastBegun == cell.index {
                 markAbnormalEnd(&r, cell: cell, file: file, crashes: crashes, mainPID: mainPID, end: end, limits: limits, errText: errText, rawErr: rawErr)
-            } else if !errText.isEmpty {
-                r.outputs.append(.text(errText))
+            } else if !printedErr.isEmpty {
+                r.outputs.append(.text(printedErr))
             }
             results[cell.index] = r
         }
@@ -225,8 +228,15 @@ enum Collector {
             return
         }
         r.status = .trapped
+        if let error = uncaughtError(rawErr) {
+            // The cell that threw is the one running (the error has no line of ours).
+            r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
+                "this cell threw an error that nothing caught: \(Sanitize.message(error)); the cells after it did not run (catch it with do/catch, or fix its cause)"))
+            if !errText.isEmpty { r.outputs.append(.text(errText)) }
+            return
+        }
         let crash = crashes.first { $0.pid == Int(mainPID) } ?? crashes.first { $0.line.map { lineIn(cell, $0) } ?? false }
-        let (loc, _) = trapLocation(cell: cell, crash: crash, rawStderr: rawErr)
+        let (loc, _) = trapLocation(cell: cell, file: file, crash: crash, rawStderr: rawErr)
         if crash == nil, fatalErrorMessage(rawErr) == nil, case .exited(let code) = end {
             // Not a trap: the cell ended the program itself (exit(_:)).
             r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
@@ -248,9 +258,9 @@ enum Collector {
     /// (the line is the Markdown line, through `#sourceLocation`); otherwise the backtracer's
     /// innermost lesson frame; otherwise the cell's fence. Also a "(line k of this cell)" note
     /// for the page, relative so a cached page stays right after a prose edit.
-    static func trapLocation(cell: Cell, crash: CrashReport?, rawStderr: String) -> ((line: Int, column: Int), String) {
+    static func trapLocation(cell: Cell, file: String, crash: CrashReport?, rawStderr: String) -> ((line: Int, column: Int), String) {
         var loc = (line: cell.fenceLine, column: 1)
-        if let l = fatalErrorLine(rawStderr) { loc = (l, 1) }  // may be in a function an earlier cell defined
+        if let l = fatalErrorLine(rawStderr, lessonFile: file) { loc = (l, 1) }  // may be in a function an earlier cell defined
         else if let l = crash?.line, lineIn(cell, l) { loc = (l, crash?.column ?? 1) }
         else if let l = crash?.line { loc = (l, crash?.column ?? 1) }  // e.g. in a function defined by an earlier cell
         let note = loc.line == cell.fenceLine && !lineIn(cell, loc.line) ? "" :
@@ -258,13 +268,26 @@ enum Collector {
         return (loc, note)
     }
 
-    static func fatalErrorLine(_ err: String) -> Int? {
+    /// The line of `Module/x.md:LINE: Fatal error: ...`, only when it is in the lesson: a top-level
+    /// `try` that throws is reported by Swift at `Swift/ErrorType.swift:254`, which is no line of ours.
+    static func fatalErrorLine(_ err: String, lessonFile: String) -> Int? {
+        let name = lessonFile.split(separator: "/").last.map(String.init) ?? lessonFile
         for line in err.split(separator: "\n") {
             for marker in [": Fatal error: ", ": Precondition failed: ", ": Assertion failed: "] {
                 guard let r = line.range(of: marker) else { continue }
                 let head = line[..<r.lowerBound]
-                if let colon = head.lastIndex(of: ":"), let n = Int(head[head.index(after: colon)...]) { return n }
+                guard let colon = head.lastIndex(of: ":"), let n = Int(head[head.index(after: colon)...]) else { continue }
+                let path = head[..<colon]
+                if path == lessonFile || path.hasSuffix("/" + name) || path == name { return n }
             }
+        }
+        return nil
+    }
+
+    /// `Fatal error: Error raised at top level: <error>`: a `try` outside `do` threw.
+    static func uncaughtError(_ err: String) -> String? {
+        for line in err.split(separator: "\n") {
+            if let r = line.range(of: "Error raised at top level: ") { return String(line[r.upperBound...]) }
         }
         return nil
     }

@@ -51,12 +51,23 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         /// Largest file a lesson program may write (a runaway print loop must not fill the
         /// disk); nil: 8 times the output limit, at least 512 MB.
         public var fileSizeLimit: Int? = nil
+        /// Data files the lessons read without declaring them (the engine's data sets), stamped
+        /// (size, modification time) with every lesson's results: a change, or a missing file
+        /// that appears, re-runs the lesson instead of serving a stale failure. The CLI passes
+        /// the Fashion-MNIST files of $FASHION_MNIST_DIR; the default is Debian's folder.
+        public var dataInputs: [String] = SwiftCellExecutor.fashionMNISTFiles(directory: "/usr/share/datasets/fashion-mnist")
         var effectiveFileSizeLimit: Int { fileSizeLimit ?? max(512 << 20, outputLimit * 8) }
 
         public init(root: URL, cacheDirectory: URL? = nil) {
             self.root = root
             self.cacheDirectory = cacheDirectory ?? root.appendingPathComponent(".lessons-cache")
         }
+    }
+
+    /// The four files of Fashion-MNIST in `directory` (as the engine's `FashionMNIST.load` reads them).
+    public static func fashionMNISTFiles(directory: String) -> [String] {
+        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+            .map { directory + "/" + $0 }
     }
 
     /// What happened to each lesson, for summaries and benchmarks.
@@ -179,7 +190,15 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         }
         progress?.lessonStarted(file: file)
         let start = Date()
-        let (results, inputs) = try run(file: file, cells: cells, key: key)
+        let (raw, declared) = try run(file: file, cells: cells, key: key)
+        // One place for all of a lesson's diagnostics (compiler, traps, expects, the runner's):
+        // control characters out, so a message cannot drive the terminal it is printed on.
+        let results = raw.mapValues { r -> CellResult in
+            var r = r
+            r.diagnostics = r.diagnostics.map(Sanitize.diagnostic)
+            return r
+        }
+        let inputs = declared + options.dataInputs.filter { p in !declared.contains { $0.path == p } }.map { InputStamp(path: $0, root: options.root) }
         let secs = Date().timeIntervalSince(start)
         lock.withLock {
             _stats.lessonsRun += 1

@@ -131,6 +131,34 @@ final class CacheTests: XCTestCase {
         XCTAssertEqual(r2[0]?.text, "5\n")
     }
 
+    /// Issue 17, item 7: a lesson that failed because a data set was missing was served from the
+    /// cache, failing, after the data set was installed. The engine's data files are inputs now.
+    func testInstallingAMissingDataSetRerunsTheLesson() throws {
+        let dir = try makeTempDirectory()
+        let data = dir.appendingPathComponent("datasets/train-images-idx3-ubyte.gz")
+        let text = """
+            ```swift
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(data.path)"))
+            print(bytes.count)
+            ```
+            """
+        let cache = dir.appendingPathComponent(".lessons-cache")
+        func executor() throws -> SwiftCellExecutor {
+            var o = try RuntimeProducts.executor(cache: cache, root: dir).options
+            o.dataInputs = SwiftCellExecutor.fashionMNISTFiles(directory: data.deletingLastPathComponent().path)
+            return try SwiftCellExecutor(options: o)
+        }
+        let r1 = try executor().execute(file: "Lessons/d.md", cells: lessonCells(text, file: "Lessons/d.md"))
+        XCTAssertEqual(r1[0]?.status, .trapped)
+        try FileManager.default.createDirectory(at: data.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("1234".utf8).write(to: data)
+        let ex = try executor()
+        let r2 = try ex.execute(file: "Lessons/d.md", cells: lessonCells(text, file: "Lessons/d.md"))
+        XCTAssertEqual(ex.stats.lessonsRun, 1, "the stale failure was served from the cache")
+        XCTAssertEqual(r2[0]?.text, "4\n")
+        XCTAssertEqual(r2[0]?.status, .ok)
+    }
+
     func testCachedModelsAreSharedBetweenLessons() throws {
         let dir = try makeTempDirectory()
         let cache = dir.appendingPathComponent(".lessons-cache")

@@ -109,6 +109,25 @@ final class ContainmentTests: XCTestCase {
                                       "Lessons/t.md:4:1: error: expectation failed: \u{FFFD}[2J\u{FFFD}[32mOK\u{FFFD}"])
     }
 
+    /// #17.14: a trap message with terminal escapes was printed raw; #17.6: stderr lines that
+    /// merely contain "Assertion failed:" were dropped from a cell that did not trap.
+    func testTrapMessagesLoseControlCharactersAndPrintedTextIsKept() throws {
+        let (r, _) = try run("""
+            # T
+
+            ```swift
+            FileHandle.standardError.write(Data("Assertion failed: only text\\nswift-runtime: also text\\n".utf8))
+            ```
+
+            ```swift
+            fatalError("\\u{1B}[2J\\u{1B}[32mall good")
+            ```
+            """)
+        XCTAssertEqual(r[0]?.status, .ok)
+        XCTAssertEqual(r[0]?.text, "Assertion failed: only text\nswift-runtime: also text")
+        XCTAssertEqual(errors(r[1]), ["Lessons/t.md:8:1: error: trap: Fatal error: \u{FFFD}[2J\u{FFFD}[32mall good"])
+    }
+
     /// Markup from the channel is accepted only in the runtime's shapes, without script.
     func testRichOutputThatIsNotTheRuntimesMarkupIsShownAsText() {
         XCTAssertEqual(Sanitize.richHTML("<figure class=\"cell-figure\"><svg><text>a &lt; b</text></svg></figure>"),

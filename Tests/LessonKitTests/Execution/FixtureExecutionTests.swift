@@ -124,6 +124,16 @@ final class FixtureExecutionTests: XCTestCase {
         XCTAssertEqual(r[0]?.text, "bye\n")
     }
 
+    /// Issue 17, item 7: it was reported at `Lessons/uncaught-error.md:254:1` (Swift's ErrorType.swift line).
+    func testATopLevelTryThatThrowsIsReportedAtItsCell() throws {
+        let r = try results("uncaught-error")
+        XCTAssertEqual(r[0]?.status, .ok)
+        XCTAssertEqual(r[1]?.status, .trapped)
+        XCTAssertEqual(errors(r[1]), ["Lessons/uncaught-error.md:7:1: error: this cell threw an error that nothing caught: data/x.csv: not found; the cells after it did not run (catch it with do/catch, or fix its cause)"])
+        XCTAssertEqual(r[1]?.text, "loading\n")
+        XCTAssertEqual(r[2]?.status, .notRun)
+    }
+
     func testInfiniteLoopIsStoppedByTheCellTimeout() throws {
         let r = try results("infinite-loop")
         XCTAssertEqual(r[0]?.status, .ok)

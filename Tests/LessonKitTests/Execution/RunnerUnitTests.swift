@@ -50,9 +50,11 @@ final class RunnerUnitTests: XCTestCase {
     }
 
     func testFatalErrorLocationFromTheRuntimeMessage() {
-        XCTAssertEqual(Collector.fatalErrorLine("LessonProgram/x.md:14: Fatal error: boom\n"), 14)
+        XCTAssertEqual(Collector.fatalErrorLine("LessonProgram/x.md:14: Fatal error: boom\n", lessonFile: "Lessons/x.md"), 14)
+        // Issue 17, item 7: a top-level `try` that throws is reported by Swift at its own line 254.
+        XCTAssertNil(Collector.fatalErrorLine("Swift/ErrorType.swift:254: Fatal error: Error raised at top level: e\n", lessonFile: "Lessons/x.md"))
         XCTAssertEqual(Collector.fatalErrorMessage("LessonProgram/x.md:14: Fatal error: boom"), "Fatal error: boom")
-        XCTAssertNil(Collector.fatalErrorLine("Fatal error: no location"))
+        XCTAssertNil(Collector.fatalErrorLine("Fatal error: no location", lessonFile: "Lessons/x.md"))
     }
 
     func testBuildFilesAreIdentifiedByContentNotModificationTime() throws {
