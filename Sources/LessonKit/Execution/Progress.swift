@@ -47,6 +47,12 @@ public final class ConsoleProgress: ExecutionProgress, @unchecked Sendable {
         }
     }
 
+    public func warning(_ message: String) {
+        lock.withLock {
+            if tty { write("\r\u{1B}[K\(message)\n"); if !running.isEmpty { redraw() } } else { write(message + "\n") }
+        }
+    }
+
     public func end() {
         lock.withLock { if tty { write("\r\u{1B}[K") } }
     }

@@ -85,6 +85,13 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
     public var progress: ExecutionProgress?
     private let lock = NSLock()
     private var _stats = Stats()
+    private var warned = false
+    /// Cache damage is reported once a build (the first case); every damaged entry is rebuilt.
+    func warnOnce(_ message: String) {
+        let first = lock.withLock { () -> Bool in defer { warned = true }; return !warned }
+        guard first else { return }
+        if let p = progress { p.warning(message) } else { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+    }
     public var stats: Stats { lock.withLock { _stats } }
     static let formatVersion = "lessons-cells-2"  // 2: typed protocol, runs before a compile error
 
@@ -182,7 +189,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let runnable = cells.filter { $0.runs }
         guard !runnable.isEmpty else { return [:] }
         let key = cacheKey(file: file, cells: runnable)
-        if options.useCache, let hit = ResultCache.load(directory: resultsDirectory, key: key, root: options.root, cells: runnable) {
+        if options.useCache, let hit = ResultCache.load(directory: resultsDirectory, key: key, root: options.root, cells: runnable, warn: warnOnce) {
             lock.withLock { _stats.lessonsCached += 1 }
             let results = Self.withMarkdownColumns(hit, cells: runnable)
             progress?.lessonFinished(file: file, cached: true, results: results, seconds: 0)
@@ -207,7 +214,8 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         // A time limit hit depends on how busy the machine was, not only on the cells: such
         // results are reported but not cached, so the next build tries again.
         if !results.values.contains(where: { $0.status == .timedOut }) {
-            ResultCache.store(directory: resultsDirectory, file: file, key: key, results: results, inputs: inputs, root: options.root, cells: runnable)
+            ResultCache.store(directory: resultsDirectory, file: file, key: key, results: results, inputs: inputs, root: options.root,
+                              cells: runnable, warn: warnOnce)
         }
         let shown = Self.withMarkdownColumns(results, cells: runnable)
         progress?.lessonFinished(file: file, cached: false, results: shown, seconds: secs)
@@ -484,4 +492,10 @@ public protocol ExecutionProgress: AnyObject, Sendable {
     func lessonStarted(file: String)
     func lessonFinished(file: String, cached: Bool, results: [Int: CellResult], seconds: Double)
     func end()
+    /// A problem that does not fail the build (a damaged cache entry, rebuilt).
+    func warning(_ message: String)
+}
+
+extension ExecutionProgress {
+    public func warning(_ message: String) { FileHandle.standardError.write(Data((message + "\n").utf8)) }
 }
