@@ -105,14 +105,18 @@ public struct BuildProducts: Sendable {
 /// The swiftc used to compile lesson programs and its identity (`swiftc --version`).
 public struct Toolchain: Sendable {
     public var swiftc: URL
-    /// What the compiler runs with: a PATH (the driver finds the linker through it) and
-    /// nothing of the user's environment that could change how it compiles.
+    /// What the compiler runs with: PATH (the driver finds the linker through it), HOME and the
+    /// cache and temporary folders (the module cache the user's other builds share lives under
+    /// them), the locale; nothing else of the user's environment reaches it.
     public var environment: [String: String]
+    static let compilerVariables = ["PATH", "HOME", "TMPDIR", "XDG_CACHE_HOME", "LANG", "LC_ALL"]
 
-    /// `explicit` (the CLI passes $LESSONS_SWIFTC), else `swiftc` on `path` (the CLI passes $PATH).
-    public static func locate(explicit: URL? = nil, path: String? = nil) throws -> Toolchain {
-        let search = path ?? "/usr/local/bin:/usr/bin:/bin"
-        let env = ["PATH": search]
+    /// `explicit` (the CLI passes $LESSONS_SWIFTC), else `swiftc` on `environment`'s PATH
+    /// (`environment` is the one the CLI was given).
+    public static func locate(explicit: URL? = nil, environment: [String: String] = [:]) throws -> Toolchain {
+        var env = environment.filter { compilerVariables.contains($0.key) }
+        let search = env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        env["PATH"] = search
         if let s = explicit { return Toolchain(swiftc: s, environment: env) }
         for dir in search.split(separator: ":") {
             let p = URL(fileURLWithPath: String(dir)).appendingPathComponent("swiftc")

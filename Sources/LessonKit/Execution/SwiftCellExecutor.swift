@@ -99,7 +99,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         self.options = options
         self.progress = progress
         products = try BuildProducts.locate(explicit: options.productsDirectory)
-        toolchain = try Toolchain.locate(explicit: options.swiftc, path: options.environment["PATH"])
+        toolchain = try Toolchain.locate(explicit: options.swiftc, environment: options.environment)
         var prints = FileFingerprints(storeURL: options.cacheDirectory.appendingPathComponent("fingerprints.json"))
         var id = SHA256()
         id.update(SwiftCellExecutor.formatVersion)
