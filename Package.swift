@@ -33,13 +33,19 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-march=haswell", "-fno-math-errno"])]),
         // SVG plotting, no dependency on the rest of the project but zlib (PNG image grids).
         .target(name: "Figures", dependencies: ["CZlib"]),
+        // The events between a lesson program and the runner, one Codable type for both sides.
+        .target(name: "LessonProtocol"),
+        // Starting lesson programs contained: own session, clean signals, closed descriptors, limits.
+        .target(name: "CLessonSpawn"),
         // What a lesson's cells see: show(_:), expect(_:_:), output capture protocol.
-        .target(name: "LessonRuntime", dependencies: ["Figures"]),
+        .target(name: "LessonRuntime", dependencies: ["Figures", "LessonProtocol"]),
         // Lesson model, parser (the only cmark user), cell runner, renderer, site writer, theme.
         .target(
             name: "LessonKit",
             dependencies: [
                 "CCmark",
+                "LessonProtocol",
+                "CLessonSpawn",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -52,7 +58,7 @@ let package = Package(
         .executableTarget(name: "vae-bench", dependencies: ["VAE"], swiftSettings: fastMath),
         .executableTarget(name: "figures-gallery", dependencies: ["Figures"]),
 
-        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "LessonProtocol"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VAETests", dependencies: ["VAE"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures"], resources: [.copy("Golden")]),
     ],

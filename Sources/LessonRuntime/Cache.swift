@@ -42,7 +42,7 @@ public func cachedFile(_ key: String, _ create: (String) throws -> Void) rethrow
 /// changes. Returns `path`, so it can wrap the argument: `load(recordInput("data/x.csv"))`.
 @discardableResult
 public func recordInput(_ path: String) -> String {
-    _LessonRuntime.event(["k": .s("input"), "p": .s(path)])
+    _LessonRuntime.send(.input(path: path))
     return path
 }
 

@@ -45,6 +45,6 @@ func fail(_ message: String, file: StaticString, line: UInt, column columnOfPare
         return
     }
     let cell = _LessonRuntime.lock.withLock { _LessonRuntime.currentCell }
-    _LessonRuntime.event(["k": .s("expect"), "c": .i(cell), "o": .i(_LessonRuntime.stdoutOffset()),
-                          "f": .s(f), "l": .i(Int(line)), "col": .i(Int(column)), "m": .s(message)])
+    _LessonRuntime.send(.expectationFailed(cell: cell, offset: _LessonRuntime.stdoutOffset(), file: f,
+                                           line: Int(line), column: Int(column), message: message))
 }

@@ -2,16 +2,17 @@
 
 import Figures
 import Foundation
+import LessonProtocol
 
 /// Shows a figure (anything `SVGConvertible`: plots, image grids, diagrams) as inline SVG.
 public func show(_ figure: some SVGConvertible) {
     let svg = figure.svgString()
-    _LessonRuntime.emit(kind: "html", value: "<figure class=\"cell-figure\">\(svg)</figure>", fallback: svg)
+    _LessonRuntime.emit(kind: .html, value: "<figure class=\"cell-figure\">\(svg)</figure>", fallback: svg)
 }
 
 /// Shows a table (escaped HTML `<table>`).
 public func show(_ table: Table) {
-    _LessonRuntime.emit(kind: "html", value: table.html, fallback: table.text)
+    _LessonRuntime.emit(kind: .html, value: table.html, fallback: table.text)
 }
 
 /// Shows rows as a table: `show(table: [["a", 1], ["b", 2]], headers: ["name", "n"])`.
@@ -21,13 +22,13 @@ public func show(table rows: [[Any]], headers: [String] = [], caption: String? =
 
 /// Shows display math, rendered by KaTeX with the page's other formulas: `show(latex: "\\frac{a}{b}")`.
 public func show(latex: String) {
-    _LessonRuntime.emit(kind: "math", value: latex, fallback: "$$\(latex)$$")
+    _LessonRuntime.emit(kind: .math, value: latex, fallback: "$$\(latex)$$")
 }
 
 /// Shows a PNG image (e.g. bytes from the Figures image-grid encoder) as an `<img>` data URL.
 public func show(png: [UInt8], alt: String = "") {
     let html = "<img class=\"cell-image\" alt=\"\(escapeXML(alt))\" src=\"data:image/png;base64,\(base64(png))\">"
-    _LessonRuntime.emit(kind: "html", value: html, fallback: "[PNG image, \(png.count) bytes]")
+    _LessonRuntime.emit(kind: .html, value: html, fallback: "[PNG image, \(png.count) bytes]")
 }
 
 /// Shows any other value as text, like `print(value)`.

@@ -39,9 +39,14 @@ struct CellRunOptions: ParsableArguments {
         o.lessonTimeout = lessonTimeout
         o.outputLimit = maxOutput * 1024
         o.productsDirectory = products.map { URL(fileURLWithPath: $0) } ?? settings.productsDirectory
+        o.swiftc = settings.swiftc
         o.keepWork = settings.keepWork
+        o.environment = settings.environment
+        if let d = settings.fashionMNISTDirectory { o.dataInputs = SwiftCellExecutor.fashionMNISTFiles(directory: d.path) }
+        // each lesson program gets an explicit share of the cores (the engine honours it)
+        o.threadsPerLesson = settings.openBLASThreads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
         do {
-            return try SwiftCellExecutor(options: o, progress: ConsoleProgress(tty: isatty(2) != 0 && !settings.continuousIntegration))
+            return try SwiftCellExecutor(options: o, progress: ConsoleProgress(ci: settings.continuousIntegration))
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)

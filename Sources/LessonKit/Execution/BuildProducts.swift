@@ -20,17 +20,15 @@ public struct BuildProducts: Sendable {
     /// but links Figures into itself).
     public var modules: [String]
 
+    /// The variable the CLI reads into `SwiftCellExecutor.Options.productsDirectory`.
     public static let environmentVariable = "LESSONS_PRODUCTS_DIR"
 
-    /// Finds the products: `explicit`, else $LESSONS_PRODUCTS_DIR, else the directory of the
-    /// running executable (`.build/release/lessons` sits beside `libLessonRuntime.so`).
+    /// Finds the products: `explicit` (the CLI passes $LESSONS_PRODUCTS_DIR), else the
+    /// directory of the running executable (`.build/release/lessons` sits beside `libLessonRuntime.so`).
     public static func locate(explicit: URL? = nil) throws -> BuildProducts {
         var candidates: [URL] = []
         if let e = explicit { candidates.append(e) }
         if explicit == nil {
-            if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
-                candidates.append(URL(fileURLWithPath: env))
-            }
             let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             if let main = Bundle.main.executableURL { candidates.append(main.resolvingSymlinksInPath().deletingLastPathComponent()) }
             candidates.append(exe.deletingLastPathComponent())
@@ -107,16 +105,25 @@ public struct BuildProducts: Sendable {
 /// The swiftc used to compile lesson programs and its identity (`swiftc --version`).
 public struct Toolchain: Sendable {
     public var swiftc: URL
+    /// What the compiler runs with: PATH (the driver finds the linker through it), HOME and the
+    /// cache and temporary folders (the module cache the user's other builds share lives under
+    /// them), the locale; nothing else of the user's environment reaches it.
+    public var environment: [String: String]
+    static let compilerVariables = ["PATH", "HOME", "TMPDIR", "XDG_CACHE_HOME", "LANG", "LC_ALL"]
 
-    public static func locate() throws -> Toolchain {
-        let env = ProcessInfo.processInfo.environment
-        if let s = env["LESSONS_SWIFTC"], !s.isEmpty { return Toolchain(swiftc: URL(fileURLWithPath: s)) }
-        for dir in (env["PATH"] ?? "/usr/bin").split(separator: ":") {
+    /// `explicit` (the CLI passes $LESSONS_SWIFTC), else `swiftc` on `environment`'s PATH
+    /// (`environment` is the one the CLI was given).
+    public static func locate(explicit: URL? = nil, environment: [String: String] = [:]) throws -> Toolchain {
+        var env = environment.filter { compilerVariables.contains($0.key) }
+        let search = env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        env["PATH"] = search
+        if let s = explicit { return Toolchain(swiftc: s, environment: env) }
+        for dir in search.split(separator: ":") {
             let p = URL(fileURLWithPath: String(dir)).appendingPathComponent("swiftc")
             // Not resolving symlinks: swiftc is a link to the driver, which picks its mode from its name.
-            if FileManager.default.isExecutableFile(atPath: p.path) { return Toolchain(swiftc: p) }
+            if FileManager.default.isExecutableFile(atPath: p.path) { return Toolchain(swiftc: p, environment: env) }
         }
-        throw ExecutionSetupError("error: swiftc not found on PATH (set LESSONS_SWIFTC to the compiler)")
+        throw ExecutionSetupError("error: swiftc not found on PATH (\(search)); set LESSONS_SWIFTC to the compiler")
     }
 }
 

@@ -20,11 +20,16 @@ enum ProgramGenerator {
         for m in ["Foundation"] + modules { w.line("import \(m)") }
     }
 
+    /// Where the runner's thread budget (`Options.threadsPerLesson`, passed to the program as an
+    /// argument) reaches the engine: one line, so wiring it elsewhere is a one-line change.
+    static let threadBudgetCall = "if let n = \(rt).threadBudget { VAEEngine.setThreads(n) }"
+
     /// The main program: every runnable cell except `compile-fail` ones, in order.
     static func main(file: String, cells: [Cell], modules: [String], defaultTimeout: Double) -> GeneratedProgram {
         var w = Writer()
         imports(modules, into: &w)
         w.line("\(rt).start()")
+        if modules.contains("VAE") { w.line(threadBudgetCall) }
         for cell in cells where cell.runs && !cell.options.compileFail {
             let timeout = cell.options.timeout ?? defaultTimeout
             w.line("\(rt).begin(cell: \(cell.index), timeout: \(timeout))")

@@ -13,9 +13,10 @@ public final class ConsoleProgress: ExecutionProgress, @unchecked Sendable {
     private var running: [String] = []
     private let quiet: Bool
 
-    /// `quiet`: print nothing for lessons served from the cache (plain mode only).
-    public init(tty: Bool = isatty(2) != 0 && ProcessInfo.processInfo.environment["CI"] == nil, quiet: Bool = false) {
-        self.tty = tty
+    /// `tty`: one updating line; nil: when stderr is a terminal and `ci` is false (the CLI
+    /// fills `ci` from $CI). `quiet`: print nothing for lessons served from the cache (plain mode only).
+    public init(tty: Bool? = nil, ci: Bool = false, quiet: Bool = false) {
+        self.tty = tty ?? (isatty(2) != 0 && !ci)
         self.quiet = quiet
     }
 
@@ -43,6 +44,12 @@ public final class ConsoleProgress: ExecutionProgress, @unchecked Sendable {
             } else if !(cached && quiet) {
                 write("\(file): \(what)\(fail)\n")
             }
+        }
+    }
+
+    public func warning(_ message: String) {
+        lock.withLock {
+            if tty { write("\r\u{1B}[K\(message)\n"); if !running.isEmpty { redraw() } } else { write(message + "\n") }
         }
     }
 

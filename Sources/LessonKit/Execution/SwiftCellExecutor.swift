@@ -3,8 +3,9 @@
 //
 //   cells ─▶ ProgramGenerator (main.swift, #sourceLocation per cell)
 //         ─▶ swiftc -O -gline-tables-only (-I Modules, -lLessonRuntime -lVAE, rpath)
-//         ─▶ run in the project root with LESSONS_RUN_DIR, SWIFT_BACKTRACE=...json
-//         ─▶ Collector (cell-N.out/.err + events.jsonl + crash JSON) ─▶ [Int: CellResult]
+//         ─▶ run in the project root, contained (Subprocess: own session, limits from here),
+//            with ProgramArguments (event pipe, lifeline, run folder) and SWIFT_BACKTRACE=...json
+//         ─▶ Collector (exit status + typed events + cell-N.out/.err + crash JSON) ─▶ [Int: CellResult]
 //   compile-fail cells: ProgramGenerator.compileFailProbe + swiftc -typecheck, one per cell.
 //   ResultCache: .lessons-cache/results/<key>.json, key = cells' code and run options, lesson
 //   path, build identity (libraries, modules, swiftc --version), limits; data files declared
@@ -22,21 +23,51 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         /// Where results, build fingerprints, trained models and scratch work go.
         public var cacheDirectory: URL
         public var useCache = true
-        /// Lessons compiled and run at once (`--jobs`; also sets each program's OpenBLAS threads).
+        /// Lessons compiled and run at once (`--jobs`).
         public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        /// Cores each lesson program may use, handed to it as an argument and by the generated
+        /// program to the engine (`threadBudgetCall`); nil: the engine's own default. Explicit,
+        /// so `--jobs` does not change how a model trains behind the user's back.
+        public var threadsPerLesson: Int? = nil
         public var cellTimeout: Double = 180  // generous: a cell may train a model on a busy CI machine
         public var lessonTimeout: Double = 900
         /// Bytes of printed text kept per cell; more is cut with a visible notice.
         public var outputLimit = 256 * 1024
-        /// Build products directory (`.build/release`); nil: $LESSONS_PRODUCTS_DIR or beside the executable.
+        /// Build products directory (`.build/release`; the CLI fills it from LESSONS_PRODUCTS_DIR);
+        /// nil: beside the executable.
         public var productsDirectory: URL? = nil
-        /// Keep the generated program and run directory of each lesson (for debugging the runner).
-        public var keepWork = ProcessInfo.processInfo.environment["LESSONS_KEEP_WORK"] != nil
+        /// The compiler (the CLI fills it from LESSONS_SWIFTC); nil: `swiftc` on `environment`'s PATH.
+        public var swiftc: URL? = nil
+        /// Keep the generated program and run directory of each lesson (for debugging the
+        /// runner; the CLI fills it from LESSONS_KEEP_WORK).
+        public var keepWork = false
+        /// The environment children start from (the CLI passes its own); the runner adds its
+        /// variables to it. The library reads no environment itself.
+        public var environment: [String: String] = [:]
+        /// Processes a lesson may have running at once (a fork bomb stops here, with a message).
+        public var maxProcesses = 256
+        /// Resident memory of a lesson's processes together.
+        public var maxMemoryBytes = 8 << 30
+        /// Largest file a lesson program may write (a runaway print loop must not fill the
+        /// disk); nil: 8 times the output limit, at least 512 MB.
+        public var fileSizeLimit: Int? = nil
+        /// Data files the lessons read without declaring them (the engine's data sets), stamped
+        /// (size, modification time) with every lesson's results: a change, or a missing file
+        /// that appears, re-runs the lesson instead of serving a stale failure. The CLI passes
+        /// the Fashion-MNIST files of $FASHION_MNIST_DIR; the default is Debian's folder.
+        public var dataInputs: [String] = SwiftCellExecutor.fashionMNISTFiles(directory: "/usr/share/datasets/fashion-mnist")
+        var effectiveFileSizeLimit: Int { fileSizeLimit ?? max(512 << 20, outputLimit * 8) }
 
         public init(root: URL, cacheDirectory: URL? = nil) {
             self.root = root
             self.cacheDirectory = cacheDirectory ?? root.appendingPathComponent(".lessons-cache")
         }
+    }
+
+    /// The four files of Fashion-MNIST in `directory` (as the engine's `FashionMNIST.load` reads them).
+    public static func fashionMNISTFiles(directory: String) -> [String] {
+        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+            .map { directory + "/" + $0 }
     }
 
     /// What happened to each lesson, for summaries and benchmarks.
@@ -54,14 +85,21 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
     public var progress: ExecutionProgress?
     private let lock = NSLock()
     private var _stats = Stats()
+    private var warned = false
+    /// Cache damage is reported once a build (the first case); every damaged entry is rebuilt.
+    func warnOnce(_ message: String) {
+        let first = lock.withLock { () -> Bool in defer { warned = true }; return !warned }
+        guard first else { return }
+        if let p = progress { p.warning(message) } else { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+    }
     public var stats: Stats { lock.withLock { _stats } }
-    static let formatVersion = "lessons-cells-1"
+    static let formatVersion = "lessons-cells-2"  // 2: typed protocol, runs before a compile error
 
     public init(options: Options, progress: ExecutionProgress? = nil) throws {
         self.options = options
         self.progress = progress
         products = try BuildProducts.locate(explicit: options.productsDirectory)
-        toolchain = try Toolchain.locate()
+        toolchain = try Toolchain.locate(explicit: options.swiftc, environment: options.environment)
         var prints = FileFingerprints(storeURL: options.cacheDirectory.appendingPathComponent("fingerprints.json"))
         var id = SHA256()
         id.update(SwiftCellExecutor.formatVersion)
@@ -73,6 +111,17 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         prints.save()
         buildID = Self.withRunnerSignature(id.finalizeHex(), products: products)
         Self.pruneModelStores(options.cacheDirectory.appendingPathComponent("models"), current: String(buildID.prefix(16)))
+        Self.removeAbandonedWork(options.cacheDirectory.appendingPathComponent("work"))
+    }
+
+    /// Work folders end in the pid of the `lessons` that made them; one whose `lessons` is gone
+    /// (killed with SIGKILL while compiling) is removed by the next run.
+    static func removeAbandonedWork(_ dir: URL) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] {
+            guard let dash = name.lastIndex(of: "-"), let pid = pid_t(name[name.index(after: dash)...]) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { try? fm.removeItem(at: dir.appendingPathComponent(name)) }
+        }
     }
 
     /// The build identity extended by how this `lessons` turns cells into a program and
@@ -126,7 +175,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         if let st = FileFingerprints.stat(t.swiftc.path), let e = prints.entries[key], e.size == st.size, e.mtime == st.mtime {
             return e.hash
         }
-        let out = (try? Subprocess.run(t.swiftc, ["--version"], timeout: 60))?.stderr ?? "unknown"
+        let out = (try? Subprocess.run(t.swiftc, ["--version"], environment: t.environment, timeout: 60))?.stderr ?? "unknown"
         if let st = FileFingerprints.stat(t.swiftc.path) {
             prints.entries[key] = .init(size: st.size, mtime: st.mtime, hash: out)
             prints.dirty = true
@@ -140,7 +189,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let runnable = cells.filter { $0.runs }
         guard !runnable.isEmpty else { return [:] }
         let key = cacheKey(file: file, cells: runnable)
-        if options.useCache, let hit = ResultCache.load(directory: resultsDirectory, key: key, root: options.root, cells: runnable) {
+        if options.useCache, let hit = ResultCache.load(directory: resultsDirectory, key: key, root: options.root, cells: runnable, warn: warnOnce) {
             lock.withLock { _stats.lessonsCached += 1 }
             let results = Self.withMarkdownColumns(hit, cells: runnable)
             progress?.lessonFinished(file: file, cached: true, results: results, seconds: 0)
@@ -148,7 +197,15 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         }
         progress?.lessonStarted(file: file)
         let start = Date()
-        let (results, inputs) = try run(file: file, cells: cells, key: key)
+        let (raw, declared) = try run(file: file, cells: cells, key: key)
+        // One place for all of a lesson's diagnostics (compiler, traps, expects, the runner's):
+        // control characters out, so a message cannot drive the terminal it is printed on.
+        let results = raw.mapValues { r -> CellResult in
+            var r = r
+            r.diagnostics = r.diagnostics.map(Sanitize.diagnostic)
+            return r
+        }
+        let inputs = declared + options.dataInputs.filter { p in !declared.contains { $0.path == p } }.map { InputStamp(path: $0, root: options.root) }
         let secs = Date().timeIntervalSince(start)
         lock.withLock {
             _stats.lessonsRun += 1
@@ -157,7 +214,8 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         // A time limit hit depends on how busy the machine was, not only on the cells: such
         // results are reported but not cached, so the next build tries again.
         if !results.values.contains(where: { $0.status == .timedOut }) {
-            ResultCache.store(directory: resultsDirectory, file: file, key: key, results: results, inputs: inputs, root: options.root, cells: runnable)
+            ResultCache.store(directory: resultsDirectory, file: file, key: key, results: results, inputs: inputs, root: options.root,
+                              cells: runnable, warn: warnOnce)
         }
         let shown = Self.withMarkdownColumns(results, cells: runnable)
         progress?.lessonFinished(file: file, cached: false, results: shown, seconds: secs)
@@ -231,50 +289,45 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let crashDir = work.appendingPathComponent("crash")
         try fm.createDirectory(at: runDir, withIntermediateDirectories: true)
         try fm.createDirectory(at: crashDir, withIntermediateDirectories: true)
-        defer { if !options.keepWork { try? fm.removeItem(at: work) } }
+        if !options.keepWork { ChildSessions.shared.removeOnInterrupt(work) }
+        defer {
+            if !options.keepWork { try? fm.removeItem(at: work); ChildSessions.shared.forget(work) }
+        }
 
         let runnable = cells.filter { $0.runs }
         var results: [Int: CellResult] = [:]
         var inputs: [InputStamp] = []
 
-        // Main program.
-        let program = ProgramGenerator.main(file: file, cells: runnable, modules: products.modules, defaultTimeout: options.cellTimeout)
+        // Main program. When it does not compile, the cells before the first one with an error
+        // are compiled alone and run, so the page shows their outputs (issue 12, item 6).
         let mainCells = runnable.filter { !$0.options.compileFail }
         if !mainCells.isEmpty {
-            let source = work.appendingPathComponent("main.swift")
-            try program.source.write(to: source, atomically: true, encoding: .utf8)
-            let exe = work.appendingPathComponent("lesson")
-            let compile = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: exe, typecheckOnly: false),
-                                             directory: options.root, timeout: options.lessonTimeout)
-            let diags = CompilerDiagnostics.parse(compile.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: runnable)
-            var compiled = false
-            if case .exited(0) = compile.end { compiled = fm.isExecutableFile(atPath: exe.path) }
-            if !compiled {
-                results = attributeCompileFailure(file: file, cells: mainCells, diagnostics: diags, outcome: compile)
-            } else {
-                let env = programEnvironment(runDir: runDir, crashDir: crashDir)
-                let runStart = Date()
-                let outcome = try Subprocess.run(exe, [], environment: env, directory: options.root,
-                                                 stdoutFile: runDir.appendingPathComponent("prelude.out"),
-                                                 stderrFile: runDir.appendingPathComponent("prelude.err"),
-                                                 timeout: options.lessonTimeout)
-                let pid = outcome.pid
-                let end: Collector.ProgramEnd
-                switch outcome.end {
-                case .timedOut: end = .lessonTimedOut
-                case .exited(0): end = .finished
-                case .exited(let c): end = .exited(c)
-                case .signaled(let s): end = .signaled(s)
-                }
-                let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout)
-                results = Collector.collect(file: file, cells: mainCells, runDir: runDir, crashDir: crashDir, mainPID: pid,
-                                            end: end, limits: limits, seconds: Date().timeIntervalSince(runStart))
-                // Warnings stay with their cells; they do not fail the lesson.
-                for d in diags where d.severity == .warning {
-                    if let c = mainCells.first(where: { Collector.lineIn($0, d.line) }) { results[c.index]?.diagnostics.append(d) }
-                }
-                for e in Collector.readEvents(runDir.appendingPathComponent("events.jsonl")) where e.kind == "input" {
-                    if let p = e.raw["p"] as? String { inputs.append(InputStamp(path: p, root: options.root)) }
+            switch try compileAndRun(file: file, cells: mainCells, work: work, runDir: runDir, crashDir: crashDir, name: "lesson") {
+            case .ran(let r, let i):
+                results = r; inputs = i
+            case .failed(let diags, let outcome):
+                results = attributeCompileFailure(file: file, cells: mainCells, diagnostics: diags, outcome: outcome)
+                if outcome.end != .timedOut,
+                   let (k, kDiags) = try firstBrokenCell(file: file, cells: mainCells, candidates: mainCells.filter { results[$0.index]?.status == .compileError }, work: work) {
+                    results = [:]
+                    for c in mainCells where c.index > k.index { results[c.index] = CellResult(cellIndex: c.index, status: .notRun) }
+                    // Errors go to k (it is what breaks the program, even when the compiler
+                    // points at an earlier line it made ambiguous); notes to the cell they point into.
+                    let owner: (Diagnostic) -> Cell = { d in
+                        d.severity == .note ? (mainCells.first { Collector.lineIn($0, d.line) } ?? k) : k
+                    }
+                    results[k.index] = CellResult(cellIndex: k.index, status: .compileError,
+                                                  diagnostics: kDiags.filter { owner($0).index == k.index })
+                    let before = mainCells.filter { $0.index < k.index }
+                    if !before.isEmpty {
+                        let ran = try compileAndRun(file: file, cells: before, work: work, runDir: runDir, crashDir: crashDir, name: "before-\(k.index)")
+                        for c in before {
+                            if case .ran(let r, _) = ran { results[c.index] = r[c.index] ?? CellResult(cellIndex: c.index, status: .notRun) }
+                            else { results[c.index] = CellResult(cellIndex: c.index, status: .notRun) }
+                            results[c.index]?.diagnostics += kDiags.filter { owner($0).index == c.index }
+                        }
+                        if case .ran(_, let i) = ran { inputs = i }
+                    }
                 }
             }
         }
@@ -284,6 +337,65 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
             results[target.index] = try probeCompileFail(file: file, cells: runnable, target: target, work: work)
         }
         return (results, inputs)
+    }
+
+    /// The first cell whose program, with the cells before it, does not type-check: among
+    /// `candidates` (the cells the full compile blamed, in order), the first whose prefix
+    /// fails. A later cell can make an earlier one fail (redeclaring its `let` makes every use
+    /// ambiguous), so the first cell with an error is not always the one that broke the lesson.
+    /// Returns it with the prefix's diagnostics, or nil when no prefix fails (a link error).
+    func firstBrokenCell(file: String, cells: [Cell], candidates: [Cell], work: URL) throws -> (Cell, [Diagnostic])? {
+        for k in candidates {
+            let prefix = cells.filter { $0.index <= k.index }
+            let program = ProgramGenerator.main(file: file, cells: prefix, modules: products.modules, defaultTimeout: options.cellTimeout)
+            let dir = work.appendingPathComponent("check-\(k.index)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let source = dir.appendingPathComponent("main.swift")
+            try program.source.write(to: source, atomically: true, encoding: .utf8)
+            let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
+                                         environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+            if case .exited(0) = out.end { continue }
+            let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: prefix)
+                .filter { $0.severity != .warning }
+            if diags.contains(where: { $0.severity == .error }) { return (k, diags) }
+            return nil
+        }
+        return nil
+    }
+
+    enum MainOutcome {
+        case ran([Int: CellResult], [InputStamp])
+        case failed([Diagnostic], ProcessOutcome)
+    }
+
+    /// Compiles `cells` into one program and runs it, contained (see Subprocess).
+    func compileAndRun(file: String, cells: [Cell], work: URL, runDir: URL, crashDir: URL, name: String) throws -> MainOutcome {
+        let fm = FileManager.default
+        let program = ProgramGenerator.main(file: file, cells: cells, modules: products.modules, defaultTimeout: options.cellTimeout)
+        // Its own folder: the file is main.swift (the crash reports and the diagnostics parser
+        // know generated code by that name).
+        let dir = work.appendingPathComponent(name)
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        let source = dir.appendingPathComponent("main.swift")
+        try program.source.write(to: source, atomically: true, encoding: .utf8)
+        let exe = dir.appendingPathComponent("lesson")
+        let compile = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: exe, typecheckOnly: false),
+                                         environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+        let diags = CompilerDiagnostics.parse(compile.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
+        guard case .exited(0) = compile.end, fm.isExecutableFile(atPath: exe.path) else { return .failed(diags, compile) }
+        for f in (try? fm.contentsOfDirectory(at: runDir, includingPropertiesForKeys: nil)) ?? [] { try? fm.removeItem(at: f) }
+        let defaultTimeout = options.cellTimeout
+        let run = try Subprocess.runLesson(exe, environment: programEnvironment(crashDir: crashDir), directory: options.root,
+                                           runDirectory: runDir, workDirectory: work, threads: options.threadsPerLesson,
+                                           cellTimeout: { _, t in t > 0 ? t : defaultTimeout }, limits: containmentLimits)
+        let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout,
+                            fileSizeLimit: options.effectiveFileSizeLimit)
+        var results = Collector.collect(file: file, cells: cells, runDir: runDir, crashDir: crashDir, run: run, limits: limits)
+        // Warnings stay with their cells; they do not fail the lesson.
+        for d in diags where d.severity == .warning {
+            if let c = cells.first(where: { Collector.lineIn($0, d.line) }) { results[c.index]?.diagnostics.append(d) }
+        }
+        return .ran(results, Collector.sort(run.events).inputs.map { InputStamp(path: $0, root: options.root) })
     }
 
     func compileArguments(source: URL, output: URL?, typecheckOnly: Bool) -> [String] {
@@ -305,18 +417,18 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         return a
     }
 
-    func programEnvironment(runDir: URL, crashDir: URL) -> [String: String] {
-        var env = ProcessInfo.processInfo.environment
-        env["LESSONS_RUN_DIR"] = runDir.path
-        // Far above the shown limit (the runner cuts the text); only stops a disk-filling loop.
-        env["LESSONS_FILE_SIZE_LIMIT"] = String(max(512 << 20, options.outputLimit * 8))
+    var containmentLimits: ContainmentLimits {
+        ContainmentLimits(lessonTimeout: options.lessonTimeout, maxProcesses: options.maxProcesses,
+                          maxMemoryBytes: options.maxMemoryBytes, fileSizeLimit: options.effectiveFileSizeLimit)
+    }
+
+    /// The lesson program's environment: exactly `options.environment` plus the model store
+    /// and the backtracer's settings. The runner's own channel is not in it (program arguments
+    /// and inherited descriptors, see LessonProtocol.ProgramArguments).
+    func programEnvironment(crashDir: URL) -> [String: String] {
+        var env = options.environment
         env["LESSONS_MODEL_CACHE"] = options.cacheDirectory.appendingPathComponent("models").appendingPathComponent(String(buildID.prefix(16))).path
         env["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,format=json,threads=crashed,output-to=\(crashDir.path)"
-        // Lessons running side by side each get their share of the cores for OpenBLAS; two
-        // full-width thread pools on the same cores slow both down a lot.
-        if env["OPENBLAS_NUM_THREADS"] == nil {
-            env["OPENBLAS_NUM_THREADS"] = String(max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, options.jobs)))
-        }
         return env
     }
 
@@ -348,7 +460,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let source = work.appendingPathComponent("probe-\(target.index).swift")
         try program.source.write(to: source, atomically: true, encoding: .utf8)
         let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
-                                     directory: options.root, timeout: options.lessonTimeout)
+                                     environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
         let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
         let mine = diags.filter { $0.severity == .error && Collector.lineIn(target, $0.line) }
         var r = CellResult(cellIndex: target.index, status: .ok)
@@ -380,4 +492,10 @@ public protocol ExecutionProgress: AnyObject, Sendable {
     func lessonStarted(file: String)
     func lessonFinished(file: String, cached: Bool, results: [Int: CellResult], seconds: Double)
     func end()
+    /// A problem that does not fail the build (a damaged cache entry, rebuilt).
+    func warning(_ message: String)
+}
+
+extension ExecutionProgress {
+    public func warning(_ message: String) { FileHandle.standardError.write(Data((message + "\n").utf8)) }
 }

@@ -15,6 +15,12 @@ public struct Settings: Sendable, Equatable {
     public var keepWork = false
     /// `LESSONS_PRODUCTS_DIR`: the build folder with libLessonRuntime.so and Modules/.
     public var productsDirectory: URL? = nil
+    /// `LESSONS_SWIFTC`: the Swift compiler lesson programs are compiled with.
+    public var swiftc: URL? = nil
+    /// `FASHION_MNIST_DIR`: where lesson programs read Fashion-MNIST (its files are inputs of every lesson's results).
+    public var fashionMNISTDirectory: URL? = nil
+    /// `OPENBLAS_NUM_THREADS`: threads per lesson program (default: the cores divided by --jobs).
+    public var openBLASThreads: Int? = nil
     /// `CI`: set by CI systems; progress is printed as plain lines, not redrawn.
     public var continuousIntegration = false
     /// The whole environment, passed on to the programs the build starts (node, lesson programs).
@@ -30,8 +36,10 @@ public struct Settings: Sendable, Equatable {
         ("LESSONS_RESOURCES", "a folder with LessonKit's resources (render.js, theme/), if not beside the executable"),
         ("LESSONS_KEEP_WORK", "1: keep each lesson's generated program and run folder (debugging the runner)"),
         ("LESSONS_PRODUCTS_DIR", "the build folder holding libLessonRuntime.so and Modules/ (default: beside the executable)"),
+        ("LESSONS_SWIFTC", "the Swift compiler for lesson programs (default: swiftc on PATH)"),
+        ("OPENBLAS_NUM_THREADS", "threads each lesson program may use (default: cores / --jobs)"),
         ("CI", "set: progress as plain lines"),
-        ("FASHION_MNIST_DIR", "where lesson programs find Fashion-MNIST (default /usr/share/datasets/fashion-mnist)"),
+        ("FASHION_MNIST_DIR", "where lesson programs find Fashion-MNIST (default /usr/share/datasets/fashion-mnist); its files are inputs of every lesson's cached results"),
     ]
 
     /// The one reader of the environment.
@@ -45,6 +53,9 @@ public struct Settings: Sendable, Equatable {
         s.keepWork = (env["LESSONS_KEEP_WORK"] ?? "").isEmpty == false
         s.productsDirectory = env["LESSONS_PRODUCTS_DIR"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
         s.continuousIntegration = env["CI"] != nil
+        s.swiftc = env["LESSONS_SWIFTC"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        s.fashionMNISTDirectory = env["FASHION_MNIST_DIR"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        s.openBLASThreads = env["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }.map { max(1, $0) }
         return s
     }
 }

@@ -131,6 +131,34 @@ final class CacheTests: XCTestCase {
         XCTAssertEqual(r2[0]?.text, "5\n")
     }
 
+    /// Issue 17, item 7: a lesson that failed because a data set was missing was served from the
+    /// cache, failing, after the data set was installed. The engine's data files are inputs now.
+    func testInstallingAMissingDataSetRerunsTheLesson() throws {
+        let dir = try makeTempDirectory()
+        let data = dir.appendingPathComponent("datasets/train-images-idx3-ubyte.gz")
+        let text = """
+            ```swift
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(data.path)"))
+            print(bytes.count)
+            ```
+            """
+        let cache = dir.appendingPathComponent(".lessons-cache")
+        func executor() throws -> SwiftCellExecutor {
+            var o = try RuntimeProducts.executor(cache: cache, root: dir).options
+            o.dataInputs = SwiftCellExecutor.fashionMNISTFiles(directory: data.deletingLastPathComponent().path)
+            return try SwiftCellExecutor(options: o)
+        }
+        let r1 = try executor().execute(file: "Lessons/d.md", cells: lessonCells(text, file: "Lessons/d.md"))
+        XCTAssertEqual(r1[0]?.status, .trapped)
+        try FileManager.default.createDirectory(at: data.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("1234".utf8).write(to: data)
+        let ex = try executor()
+        let r2 = try ex.execute(file: "Lessons/d.md", cells: lessonCells(text, file: "Lessons/d.md"))
+        XCTAssertEqual(ex.stats.lessonsRun, 1, "the stale failure was served from the cache")
+        XCTAssertEqual(r2[0]?.text, "4\n")
+        XCTAssertEqual(r2[0]?.status, .ok)
+    }
+
     func testCachedModelsAreSharedBetweenLessons() throws {
         let dir = try makeTempDirectory()
         let cache = dir.appendingPathComponent(".lessons-cache")
@@ -148,5 +176,80 @@ final class CacheTests: XCTestCase {
         let b = try ex.execute(file: "Lessons/b.md", cells: lessonCells(lesson("b"), file: "Lessons/b.md"))
         XCTAssertEqual(a[0]?.text, "a [1.5, 2.5] trained: 1\n")
         XCTAssertEqual(b[0]?.text, "b [1.5, 2.5] trained: 0\n", "the second lesson loads the first one's model")
+    }
+
+    // MARK: damaged caches (issue 17, item 10)
+
+    final class Warnings: ExecutionProgress, @unchecked Sendable {
+        private let lock = NSLock()
+        private var _messages: [String] = []
+        var messages: [String] { lock.withLock { _messages } }
+        func begin(total: Int) {}
+        func lessonStarted(file: String) {}
+        func lessonFinished(file: String, cached: Bool, results: [Int: CellResult], seconds: Double) {}
+        func end() {}
+        func warning(_ message: String) { lock.withLock { _messages.append(message) } }
+    }
+
+    func executor(_ cache: URL, _ dir: URL, _ warnings: Warnings) throws -> SwiftCellExecutor {
+        try SwiftCellExecutor(options: try RuntimeProducts.executor(cache: cache, root: dir).options, progress: warnings)
+    }
+
+    func entries(_ cache: URL) throws -> [URL] {
+        let dir = cache.appendingPathComponent("results")
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.map { dir.appendingPathComponent($0) }
+    }
+
+    /// Before: `ordinal: -1` crashed every build (ResultCache.swift:81), a flipped byte in a
+    /// cached output was published. Now: one warning, the lessons run again, the entries are rewritten.
+    func testDamagedEntriesAreRebuiltWithOneWarning() throws {
+        let dir = try makeTempDirectory()
+        let cache = dir.appendingPathComponent(".lessons-cache")
+        let lessons = ["Lessons/a.md": lessonA, "Lessons/b.md": lessonB]
+        _ = try run(try executor(cache, dir, Warnings()), lessons)
+        for e in try entries(cache) {
+            var text = try String(contentsOf: e, encoding: .utf8)
+            if text.contains("42") {
+                text = text.replacingOccurrences(of: "42", with: "43")  // a flipped byte, checksum left as it was
+            } else {
+                // A well-formed entry, checksum and all, with an impossible position.
+                let body = text.split(separator: "\n", maxSplits: 1)[1].replacingOccurrences(of: "\"ordinal\":0", with: "\"ordinal\":-1")
+                var h = SHA256(); h.update(Data(body.utf8))
+                text = "lessons-results-2 \(h.finalizeHex())\n" + body
+            }
+            try text.write(to: e, atomically: true, encoding: .utf8)
+        }
+        let warnings = Warnings()
+        let ex = try executor(cache, dir, warnings)
+        let again = try run(ex, lessons)
+        XCTAssertEqual(ex.stats.lessonsRun, 2)
+        XCTAssertEqual(again["Lessons/a.md"]?[0]?.text, "42\n")
+        XCTAssertEqual(again["Lessons/b.md"]?[0]?.text, "b\n")
+        XCTAssertEqual(warnings.messages.count, 1, "\(warnings.messages)")
+        XCTAssertTrue(warnings.messages.first?.hasPrefix("warning: damaged result cache entry ") ?? false, "\(warnings.messages)")
+        XCTAssertTrue(warnings.messages.first?.hasSuffix("; it is ignored and rebuilt") ?? false, "\(warnings.messages)")
+        // Rebuilt: the next build is served from the cache, silently.
+        let quiet = Warnings()
+        let ex3 = try executor(cache, dir, quiet)
+        _ = try run(ex3, lessons)
+        XCTAssertEqual(ex3.stats.lessonsCached, 2)
+        XCTAssertEqual(quiet.messages, [])
+    }
+
+    /// Before: a `.keys` line `../../precious` made pruning delete a file outside the cache.
+    func testAKeysFileCannotNameAFileOutsideTheCache() throws {
+        let dir = try makeTempDirectory()
+        let cache = dir.appendingPathComponent(".lessons-cache")
+        let precious = dir.appendingPathComponent("precious.json")
+        try Data("keep me".utf8).write(to: precious)
+        let index = ResultCache.indexURL(cache.appendingPathComponent("results"), "Lessons/b.md")
+        try FileManager.default.createDirectory(at: index.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let hex = (0..<4).map { String(repeating: "\($0)", count: 64) }
+        try (hex + ["../../precious"]).joined(separator: "\n").write(to: index, atomically: true, encoding: .utf8)
+        let warnings = Warnings()
+        _ = try run(try executor(cache, dir, warnings), ["Lessons/b.md": lessonB])
+        XCTAssertEqual(try String(contentsOf: precious, encoding: .utf8), "keep me")
+        XCTAssertEqual(warnings.messages, ["warning: \(index.path) has 1 line that is not a result key; ignored, and the index was rewritten"])
+        XCTAssertFalse(try String(contentsOf: index, encoding: .utf8).contains(".."))
     }
 }

@@ -39,6 +39,7 @@ enum RuntimeProducts {
         o.cellTimeout = cellTimeout
         o.lessonTimeout = 120
         o.jobs = 2
+        o.environment = ProcessInfo.processInfo.environment
         return try SwiftCellExecutor(options: o)
     }
 }

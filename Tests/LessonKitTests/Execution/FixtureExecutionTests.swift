@@ -50,7 +50,29 @@ final class FixtureExecutionTests: XCTestCase {
         let r = try results("compile-error")
         XCTAssertEqual(r[1]?.status, .compileError)
         XCTAssertEqual(errors(r[1]), ["Lessons/compile-error.md:11:19: error: cannot convert value of type 'Int' to specified type 'String'"])
-        XCTAssertEqual(r[0]?.status, .notRun)
+        // Issue 12, item 6: the cell before the broken one is compiled alone and runs (it was `.notRun`).
+        XCTAssertEqual(r[0]?.status, .ok)
+    }
+
+    /// Issue 12, item 6: the cells before the broken one show their outputs; its notes are
+    /// shown at the cell they point into; the cells after it are not run. The broken cell is
+    /// the third even though the compiler's first error is in the first (the redeclaration
+    /// makes the first cell's `a` ambiguous).
+    func testCellsBeforeACompileErrorRunAndShowTheirOutputs() throws {
+        let r = try results("compile-error-later-cell")
+        XCTAssertEqual(r[0]?.status, .ok)
+        XCTAssertEqual(r[0]?.text, "first cell, a = 1\n")
+        XCTAssertEqual(r[0]?.diagnostics.map(\.description), ["Lessons/compile-error-later-cell.md:6:5: note: found this candidate ",
+                                                              "Lessons/compile-error-later-cell.md:6:5: note: 'a' previously declared here"])
+        XCTAssertEqual(r[1]?.status, .ok)
+        XCTAssertEqual(r[1]?.outputs.count, 2)
+        XCTAssertEqual(r[1]?.outputs.last, .text("second cell\n"))
+        XCTAssertEqual(r[2]?.status, .compileError)
+        XCTAssertEqual(r[2]?.diagnostics.map(\.description), ["Lessons/compile-error-later-cell.md:7:26: error: ambiguous use of 'a'",
+                                                              "Lessons/compile-error-later-cell.md:16:5: note: found this candidate ",
+                                                              "Lessons/compile-error-later-cell.md:16:5: error: invalid redeclaration of 'a'"])
+        XCTAssertEqual(r[3]?.status, .notRun)
+        XCTAssertEqual(r[3]?.diagnostics, [])
     }
 
     /// A fence indented 1-3 spaces: Markdown strips that indentation from the code, and the
@@ -100,6 +122,16 @@ final class FixtureExecutionTests: XCTestCase {
         XCTAssertEqual(r[0]?.status, .trapped)
         XCTAssertEqual(errors(r[0]), ["Lessons/exit.md:3:1: error: the program exited with status 3 in this cell; the cells after it did not run"])
         XCTAssertEqual(r[0]?.text, "bye\n")
+    }
+
+    /// Issue 17, item 7: it was reported at `Lessons/uncaught-error.md:254:1` (Swift's ErrorType.swift line).
+    func testATopLevelTryThatThrowsIsReportedAtItsCell() throws {
+        let r = try results("uncaught-error")
+        XCTAssertEqual(r[0]?.status, .ok)
+        XCTAssertEqual(r[1]?.status, .trapped)
+        XCTAssertEqual(errors(r[1]), ["Lessons/uncaught-error.md:7:1: error: this cell threw an error that nothing caught: data/x.csv: not found; the cells after it did not run (catch it with do/catch, or fix its cause)"])
+        XCTAssertEqual(r[1]?.text, "loading\n")
+        XCTAssertEqual(r[2]?.status, .notRun)
     }
 
     func testInfiniteLoopIsStoppedByTheCellTimeout() throws {

@@ -44,15 +44,17 @@ final class RunnerUnitTests: XCTestCase {
     }
 
     func testTextAndRichOutputsInterleaveByOffset() {
-        let events = [RunEvent(["k": "html", "c": 0, "o": 6, "v": "<svg/>"]), RunEvent(["k": "math", "c": 0, "o": 12, "v": "x"])]
-        XCTAssertEqual(Collector.interleave(text: "first\nsecond\nthird\n", events: events),
-                       [.text("first\n"), .html("<svg/>"), .text("second"), .math("x"), .text("\nthird\n")])
+        let svg = "<figure class=\"cell-figure\"><svg/></figure>"
+        XCTAssertEqual(Collector.interleave(text: "first\nsecond\nthird\n", rich: [(6, .html, svg), (12, .math, "x")]),
+                       [.text("first\n"), .html(svg), .text("second"), .math("x"), .text("\nthird\n")])
     }
 
     func testFatalErrorLocationFromTheRuntimeMessage() {
-        XCTAssertEqual(Collector.fatalErrorLine("LessonProgram/x.md:14: Fatal error: boom\n"), 14)
+        XCTAssertEqual(Collector.fatalErrorLine("LessonProgram/x.md:14: Fatal error: boom\n", lessonFile: "Lessons/x.md"), 14)
+        // Issue 17, item 7: a top-level `try` that throws is reported by Swift at its own line 254.
+        XCTAssertNil(Collector.fatalErrorLine("Swift/ErrorType.swift:254: Fatal error: Error raised at top level: e\n", lessonFile: "Lessons/x.md"))
         XCTAssertEqual(Collector.fatalErrorMessage("LessonProgram/x.md:14: Fatal error: boom"), "Fatal error: boom")
-        XCTAssertNil(Collector.fatalErrorLine("Fatal error: no location"))
+        XCTAssertNil(Collector.fatalErrorLine("Fatal error: no location", lessonFile: "Lessons/x.md"))
     }
 
     func testBuildFilesAreIdentifiedByContentNotModificationTime() throws {
