@@ -373,11 +373,11 @@ final class CompiledVAE {
     }
 }
 
-/// Wall-clock time per part of the compiled training loop (VAE_PROFILE=1 prints it after
-/// training): the main thread's batch set-up and steps, and per lane (on two cores) the time
-/// it computed, waited at barriers for the other lane, spent in Adam, and spent per phase.
+/// Wall-clock time per part of the compiled training loop (`VAEEngine.profileTraining` prints
+/// it after training): the main thread's batch set-up and steps, and per lane (on two cores) the
+/// time it computed, waited at barriers for the other lane, spent in Adam, and spent per phase.
 enum StepProfile {
-    static let on: Bool = getenv("VAE_PROFILE") != nil
+    nonisolated(unsafe) static var on = false
     nonisolated(unsafe) static var batch = 0.0, step = 0.0
     nonisolated(unsafe) static var steps = [0, 0]  // on one core, on two
     /// Per lane (each writes only its own row): compute, wait, Adam, then one slot per phase.
@@ -419,7 +419,7 @@ extension VAE {
         // process holds the second (the lanes would wait for each other at every barrier).
         let savedThreads = blasThreadCount
         let engine = CompiledVAE(self, maxBatch: max(1, batchSize))
-        let team = trainingThreads() >= 2 ? LaneTeam { [unowned engine] in engine.runLane(1, $0) } : nil
+        let team = trainingThreads(options) >= 2 ? LaneTeam { [unowned engine] in engine.runLane(1, $0) } : nil
         openblasThreads(1)
         defer { openblasThreads(savedThreads); team?.stop() }
         var tuner = ParallelismTuner(enabled: team != nil)
@@ -464,11 +464,10 @@ extension VAE {
     }
 }
 
-/// Cores a training run uses: OpenBLAS's thread setting (`VAEEngine.setThreads`); VAE_THREADS
-/// overrides it.
-func trainingThreads() -> Int {
-    if let e = getenv("VAE_THREADS"), let n = Int(String(cString: e)) { return max(1, n) }
-    return max(1, blasThreadCount)
+/// Cores a training run uses: the run's own `TrainingOptions.threads`, else the engine's budget
+/// (`VAEEngine.setThreads`).
+func trainingThreads(_ options: TrainingOptions) -> Int {
+    max(1, options.threads ?? VAEEngine.threads)
 }
 
 /// Chooses, while training runs, between one core and two (the lane team): every `period`

@@ -16,12 +16,15 @@ public struct TrainingOptions {
     public var beforeEpoch: ((Int) -> Void)? = nil
     /// Called after each epoch with its metrics (e.g. to print or plot as training goes).
     public var afterEpoch: ((EpochMetrics) -> Void)? = nil
+    /// Cores this run may use; nil: the engine's budget (`VAEEngine.threads`). One core and two
+    /// give bit-identical results.
+    public var threads: Int? = nil
 
     public init(klWarmupEpochs: Int = 0, freeBits: Float = 0, dynamicBinarization: Bool = false,
-                showProgress: Bool = true, validationData: Tensor? = nil) {
+                showProgress: Bool = true, validationData: Tensor? = nil, threads: Int? = nil) {
         self.klWarmupEpochs = klWarmupEpochs; self.freeBits = freeBits
         self.dynamicBinarization = dynamicBinarization; self.showProgress = showProgress
-        self.validationData = validationData
+        self.validationData = validationData; self.threads = threads
     }
 }
 
@@ -172,7 +175,7 @@ func trainWithTape<G: RandomNumberGenerator>(
     let params = named.map(\.1)
     var adam = Adam(parameters: params, learningRate: learningRate)
     let savedThreads = blasThreadCount
-    let threads = trainingThreads()
+    let threads = trainingThreads(options)
     openblasThreads(threads)
     defer { openblasThreads(savedThreads) }
     return try runEpochs(data: data, epochs: epochs, batchSize: batchSize, options: options, threads: threads,

@@ -44,17 +44,39 @@
 // Checkpoints: `Checkpoint.save(model, to:note:)`, `Checkpoint.load(into:from:)` (versioned, CRC-32).
 //
 // Speed: `VAE.train` runs a fused, preallocated training step (CompiledVAE.swift) on two cores,
-// bit-identical to one (`VAEEngine.setThreads(1)` or VAE_THREADS=1 for one; VAE_PROFILE=1 prints
-// where a training run's time went). bench/README.md has the measurements.
+// bit-identical to one (`VAEEngine.setThreads(1)` or `TrainingOptions.threads = 1` for one;
+// `VAEEngine.profileTraining = true` prints where a training run's time went). OpenBLAS's kernel
+// set is chosen by timing (blas_kernels.c; `VAEEngine.blasKernelChoice`). bench/README.md has
+// the measurements.
 // A 10k-image, 2-D-latent VAE trains for 5 epochs in a few seconds.
 
 import Glibc
+import Synchronization
 
 public enum VAEEngine {
     public static let version = "1.0.0"
-    /// Sets OpenBLAS's thread count (the products are the only multithreaded part).
-    public static func setThreads(_ n: Int) { openblasThreads(n) }
+
+    /// The engine's thread budget: the cores a training run may use (the compiled step's two
+    /// lanes at most; OpenBLAS's threads on the tape) and OpenBLAS's threads for other products.
+    /// The caller decides it (a runner that runs several programs at once gives each its
+    /// share); the engine reads no environment for it. Until set: the online cores.
+    public static var threads: Int { threadBudget.load(ordering: .relaxed) }
+
+    /// Sets the thread budget (at least 1) and OpenBLAS's thread count to it.
+    public static func setThreads(_ n: Int) {
+        threadBudget.store(max(1, n), ordering: .relaxed)
+        openblasThreads(n)
+    }
+
+    /// Whether the compiled training step times its parts and prints them on stderr after a
+    /// run (`vae-bench --profile`).
+    public static var profileTraining: Bool {
+        get { StepProfile.on }
+        set { StepProfile.on = newValue }
+    }
 }
+
+private let threadBudget = Atomic<Int>(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
 /// An encoder that maps x to the diagonal Gaussian q(z|x) = N(μ(x), diag σ²(x)):
 /// a ReLU trunk, then two linear heads for μ and log σ².

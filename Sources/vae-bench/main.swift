@@ -1,7 +1,9 @@
 // vae-bench: trains the reference protocol and prints throughput and quality.
 //
 //   vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N]
-//             [--iwae-samples K] [--data DIR] [--tape] [--lockstep]
+//             [--iwae-samples K] [--data DIR] [--tape] [--lockstep] [--profile]
+//
+// --profile (or VAE_PROFILE=1): print where the compiled step's time went after training.
 //
 // --lockstep (used by bench/compare.sh): print "ready" after setup, then wait for a line on
 // stdin before each epoch and before the final evaluation, so that several frameworks can
@@ -18,10 +20,11 @@ struct Args {
     var data: String? = nil
     var tape = false
     var lockstep = false
+    var profile = getenv("VAE_PROFILE") != nil
 }
 
 func usage(_ msg: String) -> Never {
-    fputs("vae-bench: \(msg)\nusage: vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N] [--iwae-samples K] [--data DIR] [--tape] [--lockstep]\n", stderr)
+    fputs("vae-bench: \(msg)\nusage: vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N] [--iwae-samples K] [--data DIR] [--tape] [--lockstep] [--profile]\n", stderr)
     exit(2)
 }
 
@@ -40,6 +43,7 @@ while let a = it.next() {
     case "--data": args.data = value()
     case "--tape": args.tape = true
     case "--lockstep": args.lockstep = true
+    case "--profile": args.profile = true
     case "-h", "--help": usage("help")
     default: usage("unknown argument \(a)")
     }
@@ -49,6 +53,7 @@ func f2(_ x: Double) -> String { String(Double((x * 100).rounded()) / 100) }
 
 do {
     VAEEngine.setThreads(args.threads)
+    VAEEngine.profileTraining = args.profile
     let train = try FashionMNIST.load(split: .train, directory: args.data)
     let test = try FashionMNIST.load(split: .test, directory: args.data)
     var rng = SeededGenerator(seed: args.seed)

@@ -196,4 +196,39 @@ final class GradientTests: XCTestCase {
         XCTAssertTrue(y.parents.isEmpty)
         XCTAssertNil(y.backwardFn)
     }
+
+    /// `withoutGradients` on one thread leaves another thread's tape on, and both threads get
+    /// their own setting back afterwards.
+    func testNoGradModeIsPerThread() {
+        let w = rand([3, 3], 23)
+        w.requiresGrad = true
+        let insideOff = DispatchSemaphore(value: 0), mainDone = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var otherRecorded: Bool? = nil, otherAfter: Bool? = nil
+        let thread = Thread {
+            withoutGradients {
+                insideOff.signal()
+                mainDone.wait()  // the main thread builds its tape while this one is inside
+                otherRecorded = (w * 2).sum().requiresGrad
+            }
+            otherAfter = (w * 2).sum().requiresGrad
+            finished.signal()
+        }
+        thread.start()
+        insideOff.wait()
+        let y = (w * 2).exp().sum()
+        mainDone.signal()
+        finished.wait()
+        XCTAssertTrue(y.requiresGrad)
+        XCTAssertEqual(y.parents.count, 1)
+        y.backward()
+        XCTAssertEqual(w.grad?.count, 9)
+        XCTAssertEqual(otherRecorded, false)
+        XCTAssertEqual(otherAfter, true)
+        // Nested on one thread: the outer setting comes back.
+        withoutGradients {
+            _ = withoutGradients { 0 }
+            XCTAssertFalse((w * 2).sum().requiresGrad)
+        }
+        XCTAssertTrue((w * 2).sum().requiresGrad)
+    }
 }

@@ -207,9 +207,9 @@ final class TrainingTests: XCTestCase {
     func testOneAndTwoCoresGiveIdenticalResults() throws {
         let d = try data()
         let x = d.images.rows(0..<1280)
-        func run(threads: String, options: TrainingOptions) throws -> [Float] {
-            setenv("VAE_THREADS", threads, 1)
-            defer { unsetenv("VAE_THREADS") }
+        func run(threads: Int, options: TrainingOptions) throws -> [Float] {
+            var options = options
+            options.threads = threads
             var rng = SeededGenerator(seed: 7)
             // The reference shape, and a last batch of 1280 mod 100 = 80 rows (batch 100).
             let vae = VAE(inputSize: 784, hiddenSize: 400, latentSize: 20, using: &rng)
@@ -218,7 +218,7 @@ final class TrainingTests: XCTestCase {
         }
         for options in [TrainingOptions(showProgress: false),
                         TrainingOptions(klWarmupEpochs: 1, freeBits: 0.2, dynamicBinarization: true, showProgress: false)] {
-            XCTAssertEqual(try run(threads: "1", options: options), try run(threads: "2", options: options))
+            XCTAssertEqual(try run(threads: 1, options: options), try run(threads: 2, options: options))
         }
     }
 
