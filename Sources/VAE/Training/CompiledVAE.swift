@@ -373,40 +373,6 @@ final class CompiledVAE {
     }
 }
 
-/// Wall-clock time per part of the compiled training loop (`VAEEngine.profileTraining` prints
-/// it after training): the main thread's batch set-up and steps, and per lane (on two cores) the
-/// time it computed, waited at barriers for the other lane, spent in Adam, and spent per phase.
-enum StepProfile {
-    nonisolated(unsafe) static var on = false
-    nonisolated(unsafe) static var batch = 0.0, step = 0.0
-    nonisolated(unsafe) static var steps = [0, 0]  // on one core, on two
-    /// Per lane (each writes only its own row): compute, wait, Adam, then one slot per phase.
-    static let slots = 64
-    nonisolated(unsafe) static let lanes: UnsafeMutablePointer<Double> = {
-        let p = UnsafeMutablePointer<Double>.allocate(capacity: 2 * slots); p.initialize(repeating: 0, count: 2 * slots); return p
-    }()
-
-    static func add(lane: Int, compute: Double, wait: Double, phase: Int) {
-        let row = lanes + lane * slots
-        row[0] += compute; row[1] += wait
-        row[3 + min(phase, slots - 4)] += compute
-    }
-
-    static func add(lane: Int, adam: Double) { lanes[lane * slots + 2] += adam }
-
-    static func report() {
-        guard on else { return }
-        func f(_ x: Double) -> String { String(Int((x * 1000).rounded())) }
-        var text = "profile: \(steps[0]) steps on one core, \(steps[1]) on two; batch set-up \(f(batch)) ms, steps \(f(step)) ms\n"
-        for lane in 0..<2 {
-            let row = lanes + lane * slots
-            let phases = (3..<slots).map { row[$0] }.prefix { $0 > 0 }.map(f).joined(separator: ", ")
-            text += "  lane \(lane): computing \(f(row[0])) ms (Adam \(f(row[2])) ms), waiting \(f(row[1])) ms; per phase: \(phases)\n"
-        }
-        fputs(text, stderr)
-    }
-}
-
 extension VAE {
     /// The fused training loop behind `train(on:…)`.
     func trainCompiled<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int, learningRate: Float,
@@ -461,49 +427,5 @@ extension VAE {
             throw TrainingError.nonFinite(epoch: epochs, step: (data.rows + batchSize - 1) / batchSize, tensor: name)
         }
         return report
-    }
-}
-
-/// Cores a training run uses: the run's own `TrainingOptions.threads`, else the engine's budget
-/// (`VAEEngine.setThreads`).
-func trainingThreads(_ options: TrainingOptions) -> Int {
-    max(1, options.threads ?? VAEEngine.threads)
-}
-
-/// Chooses, while training runs, between one core and two (the lane team): every `period`
-/// steps it times a few steps each way and keeps the faster until the next probe. On a quiet
-/// machine two cores win; while other processes keep both cores busy, the lanes wait for each
-/// other at every barrier and one core can be faster. Both ways compute the same numbers, so
-/// switching never changes the results. Each way is judged by its fastest probe step (one slow
-/// step, a page fault or a preemption, says little), and one core must be clearly faster to
-/// be chosen: a wrong switch to one core costs half the speed, a wrong stay costs little.
-/// One-core probes cost a quiet machine time (each such step takes twice as long), so they
-/// are rare while two cores win clearly.
-struct ParallelismTuner {
-    let enabled: Bool
-    let probe = 4
-    var period = 480, single = Double.infinity, team = Double.infinity, useTeam = true
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    /// Whether this step runs on two cores.
-    mutating func useTeam(step: Int) -> Bool {
-        guard enabled else { return false }
-        let phase = step % period
-        if phase == 0 { single = .infinity; team = .infinity }
-        if phase < probe { return false }
-        if phase < 2 * probe { return true }
-        if phase == 2 * probe {
-            useTeam = single > 0.75 * team
-            // Two cores clearly faster (a quiet machine): probe again after a few epochs' worth.
-            period = !useTeam ? 96 : team < 0.65 * single ? 1920 : 480
-        }
-        return useTeam
-    }
-
-    mutating func record(step: Int, seconds: Double, full: Bool) {
-        guard enabled, full else { return }
-        let phase = step % period
-        if phase < probe { single = min(single, seconds) } else if phase < 2 * probe { team = min(team, seconds) }
     }
 }

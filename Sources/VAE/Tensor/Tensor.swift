@@ -135,9 +135,6 @@ public final class Tensor {
         return (0..<rows).map { i in (0..<c).map { Double(scalars[i * c + $0]) } }
     }
 
-    /// The elements as `Double`s in row-major order.
-    public var flatDoubles: [Double] { scalars.map(Double.init) }
-
     /// The gradient as a tensor of the same shape, if any.
     public var gradient: Tensor? { grad.map { Tensor($0, shape: shape) } }
 

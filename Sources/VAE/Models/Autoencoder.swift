@@ -1,0 +1,39 @@
+/// A deterministic autoencoder: x → code → reconstruction, trained on binary cross-entropy.
+/// Its code space has no prior, which is the post's point of contrast with the VAE.
+public final class Autoencoder: Module {
+    public let encoder: MLP
+    /// code → logits.
+    public let decoder: MLP
+
+    public init<G: RandomNumberGenerator>(inputSize: Int, hiddenSize: Int, codeSize: Int, using rng: inout G) {
+        encoder = MLP([inputSize, hiddenSize, codeSize], activation: .relu, using: &rng)
+        decoder = MLP([codeSize, hiddenSize, inputSize], activation: .relu, using: &rng)
+    }
+
+    public var parameters: [Tensor] { namedParameters.map(\.1) }
+    public var namedParameters: [(String, Tensor)] {
+        encoder.layers.enumerated().flatMap { $1.named("encoder.layers[\($0)]") }
+            + decoder.layers.enumerated().flatMap { $1.named("decoder.layers[\($0)]") }
+    }
+
+    /// The code of each row.
+    public func encode(_ x: Tensor) -> Tensor { encoder(x) }
+    /// Pixel probabilities from codes.
+    public func decode(_ code: Tensor) -> Tensor { decoder(code).sigmoid() }
+    /// Summed BCE per row.
+    public func reconstructionLoss(_ x: Tensor) -> Tensor { decoder(encoder(x)).binaryCrossEntropy(logitsAgainst: x) }
+
+    /// Trains with Adam on the summed BCE (reported as the reconstruction term; KL is 0).
+    @discardableResult
+    public func train<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
+                                                learningRate: Float = 1e-3, options: TrainingOptions = .init(),
+                                                using rng: inout G) throws -> TrainingReport {
+        try trainWithTape(parameters: namedParameters, data: data, epochs: epochs, batchSize: batchSize,
+                          learningRate: learningRate, options: options, using: &rng,
+                          objective: { x, _, _ in
+                              let rec = -self.reconstructionLoss(x)
+                              return makeELBO(reconstruction: rec, klLevels: [Tensor.zeros([x.rows])])
+                          },
+                          evaluate: { v, _ in withoutGradients { self.reconstructionLoss(v).mean().item } })
+    }
+}
