@@ -202,6 +202,33 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// β weighs the KL in both training paths: the compiled step and the tape agree with β = 4,
+    /// the warm-up multiplies it, and a larger β buys a smaller KL.
+    func testConstantKLWeightBeta() throws {
+        let x = try data().images.rows(0..<512)
+        func run(beta: Float, tape: Bool = false, epochs: Int = 1, warmup: Int = 0) throws -> (TrainingReport, VAE) {
+            var rng = SeededGenerator(seed: 5)
+            let vae = VAE(inputSize: 784, hiddenSize: 32, latentSize: 3, using: &rng)
+            let o = TrainingOptions(klWarmupEpochs: warmup, showProgress: false, beta: beta)
+            let r = tape ? try vae.trainOnTape(on: x, epochs: epochs, batchSize: 128, options: o, using: &rng)
+                         : try vae.train(on: x, epochs: epochs, batchSize: 128, options: o, using: &rng)
+            return (r, vae)
+        }
+        let (compiled, a) = try run(beta: 4), (tape, b) = try run(beta: 4, tape: true)
+        XCTAssertEqual(compiled.epochs.map(\.klWeight), [4])
+        XCTAssertEqual(tape.epochs.map(\.klWeight), [4])
+        XCTAssertEqual(compiled.epochs[0].negativeELBO, tape.epochs[0].negativeELBO, accuracy: 0.05)
+        for (p, q) in zip(a.parameters, b.parameters) {
+            for i in stride(from: 0, to: p.count, by: 97) { XCTAssertEqual(p.scalars[i], q.scalars[i], accuracy: 1e-3) }
+        }
+        let (plain, c) = try run(beta: 1)
+        XCTAssertNotEqual(a.parameters.flatMap(\.scalars), c.parameters.flatMap(\.scalars))
+        XCTAssertLessThan(compiled.epochs[0].kl, plain.epochs[0].kl)
+        // A warm-up over 2 epochs of 4 steps: the weight at the end of epoch 1 is 4 · 4/8.
+        let (warm, _) = try run(beta: 4, epochs: 2, warmup: 2)
+        XCTAssertEqual(warm.epochs.map(\.klWeight), [2, 4])
+    }
+
     /// One core, or two lanes on two cores (which the tuner switches between while training),
     /// give bit-identical results, with free bits and dynamic binarization too.
     func testOneAndTwoCoresGiveIdenticalResults() throws {

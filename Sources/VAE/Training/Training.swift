@@ -2,7 +2,10 @@ import Glibc
 
 /// Options of a training run.
 public struct TrainingOptions {
-    /// KL warm-up: β rises linearly from 0 to 1 over this many epochs (0: β = 1 throughout).
+    /// The KL term's weight β in the loss −E_q[log p(x|z)] + β·KL (1: the ELBO; above 1 a
+    /// β-VAE, below 1 closer to an autoencoder: a point on the rate–distortion curve).
+    public var beta: Float = 1
+    /// KL warm-up: the KL weight rises linearly from 0 to `beta` over this many epochs (0: `beta` throughout).
     public var klWarmupEpochs: Int = 0
     /// Free bits λ in nats per latent dimension (0: off).
     public var freeBits: Float = 0
@@ -21,8 +24,8 @@ public struct TrainingOptions {
     public var threads: Int? = nil
 
     public init(klWarmupEpochs: Int = 0, freeBits: Float = 0, dynamicBinarization: Bool = false,
-                showProgress: Bool = true, validationData: Tensor? = nil, threads: Int? = nil) {
-        self.klWarmupEpochs = klWarmupEpochs; self.freeBits = freeBits
+                showProgress: Bool = true, validationData: Tensor? = nil, threads: Int? = nil, beta: Float = 1) {
+        self.beta = beta; self.klWarmupEpochs = klWarmupEpochs; self.freeBits = freeBits
         self.dynamicBinarization = dynamicBinarization; self.showProgress = showProgress
         self.validationData = validationData; self.threads = threads
     }
@@ -39,7 +42,7 @@ public struct EpochMetrics: Sendable, CustomStringConvertible {
     public let kl: Float
     /// Mean KL per stochastic level (z1 first).
     public let klPerLevel: [Float]
-    /// KL weight β at the end of the epoch.
+    /// KL weight at the end of the epoch (`TrainingOptions.beta` times the warm-up's factor).
     public let klWeight: Float
     /// −ELBO on the validation data, if given.
     public let validationNegativeELBO: Float?
@@ -136,10 +139,10 @@ func runEpochs<G: RandomNumberGenerator>(
         let t0 = now()
         order.seededShuffle(using: &rng)
         var sumLogLikelihood = 0.0, sumLevels: [Double] = []
-        var beta: Float = 1
+        var beta = options.beta
         for s in 0..<stepsPerEpoch {
             let rows = s * batchSize ..< min((s + 1) * batchSize, n)
-            beta = warmupWeight(step: globalStep, warmupSteps: warmup)
+            beta = options.beta * warmupWeight(step: globalStep, warmupSteps: warmup)
             let sums = try order.withUnsafeBufferPointer { try step(epoch, s + 1, UnsafeBufferPointer(rebasing: $0[rows]), beta, &rng) }
             sumLogLikelihood += sums.logLikelihood
             if sumLevels.isEmpty { sumLevels = Array(repeating: 0, count: sums.klPerLevel.count) }
