@@ -215,7 +215,7 @@ static double thread_seconds(void) {
 }
 
 /// The products one lane runs in a training step of the 784-400-20 VAE at batch 128
-/// (CompiledVAE.swift): forward and input gradients of its 64 rows, and weight gradients of
+/// (Training/CompiledStep.swift): forward and input gradients of its 64 rows, and weight gradients of
 /// its half of each layer's output units over all 128 rows. {m, n, k, transposeA, transposeB}.
 static const int lane_shapes[][5] = {
     {64, 400, 784, 0, 1}, {64, 40, 400, 0, 1}, {64, 400, 20, 0, 1}, {64, 784, 400, 0, 1},   // forward

@@ -43,7 +43,7 @@
 // FASHION_MNIST_DIR), `FashionMNIST.binarize`, `SyntheticData.gaussianMixture`, `.twoMoons`.
 // Checkpoints: `Checkpoint.save(model, to:note:)`, `Checkpoint.load(into:from:)` (versioned, CRC-32).
 //
-// Speed: `VAE.train` runs a fused, preallocated training step (CompiledVAE.swift) on two cores,
+// Speed: `VAE.train` runs a fused, preallocated training step (Training/CompiledStep.swift) on two cores,
 // bit-identical to one (`VAEEngine.setThreads(1)` or `TrainingOptions.threads = 1` for one;
 // `VAEEngine.profileTraining = true` prints where a training run's time went). OpenBLAS's kernel
 // set is chosen by timing (blas_kernels.c; `VAEEngine.blasKernelChoice`). bench/README.md has

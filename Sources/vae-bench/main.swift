@@ -98,7 +98,9 @@ do {
         flopsPerSample = 2 * (3 * macs - 784 * 400)
     } else {
         let hvae = HierarchicalVAE(inputSize: 784, hiddenSizes: [400, 200], latentSizes: [32, 16], using: &rng)
-        report = try hvae.train(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, options: options, using: &rng)
+        report = args.tape
+            ? try hvae.trainOnTape(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, options: options, using: &rng)
+            : try hvae.train(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, options: options, using: &rng)
         evalELBO = { hvae.negativeELBO(on: test.images, using: &rng) }
         evalIWAE = { hvae.iwae(on: test.images, samples: args.iwae, using: &rng) }
         let macs = Double(784 * 400 + 400 * 64 + 32 * 200 + 200 * 32 + 16 * 200 + 200 * 64 + 32 * 400 + 400 * 784)

@@ -23,17 +23,9 @@ public final class Autoencoder: Module {
     /// Summed BCE per row.
     public func reconstructionLoss(_ x: Tensor) -> Tensor { decoder(encoder(x)).binaryCrossEntropy(logitsAgainst: x) }
 
-    /// Trains with Adam on the summed BCE (reported as the reconstruction term; KL is 0).
-    @discardableResult
-    public func train<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
-                                                learningRate: Float = 1e-3, options: TrainingOptions = .init(),
-                                                using rng: inout G) throws -> TrainingReport {
-        try trainWithTape(parameters: namedParameters, data: data, epochs: epochs, batchSize: batchSize,
-                          learningRate: learningRate, options: options, using: &rng,
-                          objective: { x, _, _ in
-                              let rec = -self.reconstructionLoss(x)
-                              return makeELBO(reconstruction: rec, klLevels: [Tensor.zeros([x.rows])])
-                          },
-                          evaluate: { v, _ in withoutGradients { self.reconstructionLoss(v).mean().item } })
+    /// The objective as the other models have it: log p(x|code) = −BCE as the reconstruction
+    /// term, no KL (one level of zeros). Training maximizes it; `negativeELBO(on:)` is the mean BCE.
+    public func elbo<G: RandomNumberGenerator>(_ x: Tensor, options: ObjectiveOptions = .init(), using rng: inout G) -> ELBO {
+        makeELBO(reconstruction: -reconstructionLoss(x), klLevels: [Tensor.zeros([x.rows])])
     }
 }

@@ -117,25 +117,4 @@ public final class HierarchicalVAE: Module {
             return Float(total / Double(x.rows))
         }
     }
-
-    /// Mean IWAE bound over a data set.
-    public func iwae<G: RandomNumberGenerator>(on data: Tensor, samples k: Int, batchSize: Int = 500, using rng: inout G) -> Float {
-        datasetMean(data, batchSize: batchSize) { iwae($0, samples: k, using: &rng) }
-    }
-
-    /// Mean −ELBO over a data set, without a tape.
-    public func negativeELBO<G: RandomNumberGenerator>(on data: Tensor, batchSize: Int = 1000, using rng: inout G) -> Float {
-        withoutGradients { datasetMean(data, batchSize: batchSize) { -elbo($0, using: &rng).value } }
-    }
-
-    /// Trains with Adam on the summed −ELBO; metrics report the KL of each level.
-    @discardableResult
-    public func train<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
-                                                learningRate: Float = 1e-3, options: TrainingOptions = .init(),
-                                                using rng: inout G) throws -> TrainingReport {
-        try trainWithTape(parameters: namedParameters, data: data, epochs: epochs, batchSize: batchSize,
-                          learningRate: learningRate, options: options, using: &rng,
-                          objective: { x, o, r in self.elbo(x, options: o, using: &r) },
-                          evaluate: { v, r in self.negativeELBO(on: v, using: &r) })
-    }
 }

@@ -99,3 +99,14 @@ public final class VAE: Module {
         }
     }
 }
+
+extension VAE {
+    /// Parameters with readable names, in checkpoint order.
+    public var namedParameters: [(String, Tensor)] {
+        var out: [(String, Tensor)] = []
+        for (i, l) in encoder.trunk.enumerated() { out += l.named("encoder.trunk[\(i)]") }
+        out += encoder.meanHead.named("encoder.meanHead") + encoder.logVarianceHead.named("encoder.logVarianceHead")
+        for (i, l) in decoder.layers.enumerated() { out += l.named("decoder.layers[\(i)]") }
+        return out
+    }
+}

@@ -200,52 +200,8 @@ func trainWithTape<G: RandomNumberGenerator>(
     }
 }
 
-extension VAE {
-    /// Trains with Adam on the summed −ELBO (the PyTorch example's loss), minibatches drawn by
-    /// shuffling with `rng`. Uses the compiled (fused, preallocated) training step.
-    @discardableResult
-    public func train<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
-                                                learningRate: Float = 1e-3, options: TrainingOptions = .init(),
-                                                using rng: inout G) throws -> TrainingReport {
-        try trainCompiled(on: data, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
-                          options: options, using: &rng)
-    }
-
-    /// The same training on the autodiff tape (slower; the reference the compiled step is tested against).
-    @discardableResult
-    public func trainOnTape<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
-                                                      learningRate: Float = 1e-3, options: TrainingOptions = .init(),
-                                                      using rng: inout G) throws -> TrainingReport {
-        try trainWithTape(parameters: namedParameters, data: data, epochs: epochs, batchSize: batchSize,
-                          learningRate: learningRate, options: options, using: &rng,
-                          objective: { x, o, r in self.elbo(x, options: o, using: &r) },
-                          evaluate: { v, r in self.negativeELBO(on: v, using: &r) })
-    }
-
-    /// Mean −ELBO over a data set (one sample per example), evaluated in batches without a tape.
-    public func negativeELBO<G: RandomNumberGenerator>(on data: Tensor, batchSize: Int = 1000, using rng: inout G) -> Float {
-        withoutGradients { datasetMean(data, batchSize: batchSize) { -elbo($0, using: &rng).value } }
-    }
-
-    /// Mean IWAE bound over a data set.
-    public func iwae<G: RandomNumberGenerator>(on data: Tensor, samples k: Int, batchSize: Int = 500, using rng: inout G) -> Float {
-        datasetMean(data, batchSize: batchSize) { iwae($0, samples: k, using: &rng) }
-    }
-}
-
 extension Linear {
     func named(_ prefix: String) -> [(String, Tensor)] { [("\(prefix).weight", weight), ("\(prefix).bias", bias)] }
-}
-
-extension VAE {
-    /// Parameters with readable names, in checkpoint order.
-    public var namedParameters: [(String, Tensor)] {
-        var out: [(String, Tensor)] = []
-        for (i, l) in encoder.trunk.enumerated() { out += l.named("encoder.trunk[\(i)]") }
-        out += encoder.meanHead.named("encoder.meanHead") + encoder.logVarianceHead.named("encoder.logVarianceHead")
-        for (i, l) in decoder.layers.enumerated() { out += l.named("decoder.layers[\(i)]") }
-        return out
-    }
 }
 
 /// The mean over a data set of a per-example mean computed batch by batch (each batch's mean
