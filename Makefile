@@ -5,7 +5,7 @@ DEB_PACKAGES := libcmark-dev libopenblas-dev zlib1g-dev katex node-highlight.js 
                 chromium dataset-fashion-mnist fonts-dejavu-core pkg-config
 SWIFT_BUILD := swift build -c release
 
-.PHONY: deps build site test check bench-site
+.PHONY: deps build site test check bench-site axe
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -21,13 +21,30 @@ site: build
 
 # Every test: the course itself (`lessons check`), then the package's unit, golden, browser and
 # end-to-end tests (all XCTest; the empty Swift Testing pass is skipped so XCTest's summary closes the log).
-test: check
+test: check axe
 	swift test --disable-swift-testing
 
 # CI check of the course: runs every cell and expect, renders every formula, checks links,
 # images and that the committed Output/ is current (exit 0 ok, 1 lesson failures, 2 setup).
 check: build
 	.build/release/lessons check --junit .build/lessons-junit.xml
+
+# Accessibility: axe-core on every page of Output/ in light and dark (Tests/Browser/axe_check.py).
+# It installs what it needs: Debian's chromium, chromium-driver and python3-selenium, and axe.min.js
+# from a pinned, hash-checked PyPI wheel (no npm registry here). Known, not failing, until the page
+# template changes (not the theme's CSS): landmark-unique (the two pagers share aria-label "Lessons")
+# and scrollable-region-focusable (a <pre class="cell-code"> wider than the page needs tabindex="0").
+AXE_DEB_PACKAGES := chromium chromium-driver python3-selenium
+AXE_JS := .build/axe/axe_playwright_python/axe.min.js
+axe:
+	@missing=$$(for p in $(AXE_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@test -f $(AXE_JS) || { python3 -m pip download --quiet --no-deps --require-hashes -r Tests/Browser/axe-requirements.txt -d .build/axe && \
+	  python3 -m zipfile -e .build/axe/axe_playwright_python-0.1.8-py3-none-any.whl .build/axe; }
+	/usr/bin/python3 Tests/Browser/axe_check.py --known landmark-unique --known scrollable-region-focusable $(AXE_JS) Output
 
 # Site pipeline benchmark: 50 synthetic pages x ~100 formulas; cold build, no-change rebuild.
 bench-site: deps
