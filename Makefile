@@ -31,9 +31,7 @@ check: build
 
 # Accessibility: axe-core on every page of Output/ in light and dark (Tests/Browser/axe_check.py).
 # It installs what it needs: Debian's chromium, chromium-driver and python3-selenium, and axe.min.js
-# from a pinned, hash-checked PyPI wheel (no npm registry here). Known, not failing, until the page
-# template changes (not the theme's CSS): landmark-unique (the two pagers share aria-label "Lessons")
-# and scrollable-region-focusable (a <pre class="cell-code"> wider than the page needs tabindex="0").
+# from a pinned, hash-checked PyPI wheel (no npm registry here). Any violation fails.
 AXE_DEB_PACKAGES := chromium chromium-driver python3-selenium
 AXE_JS := .build/axe/axe_playwright_python/axe.min.js
 axe:
@@ -44,7 +42,7 @@ axe:
 	fi
 	@test -f $(AXE_JS) || { python3 -m pip download --quiet --no-deps --require-hashes -r Tests/Browser/axe-requirements.txt -d .build/axe && \
 	  python3 -m zipfile -e .build/axe/axe_playwright_python-0.1.8-py3-none-any.whl .build/axe; }
-	/usr/bin/python3 Tests/Browser/axe_check.py --known landmark-unique --known scrollable-region-focusable $(AXE_JS) Output
+	/usr/bin/python3 Tests/Browser/axe_check.py $(AXE_JS) Output
 
 # Site pipeline benchmark: 50 synthetic pages x ~100 formulas; cold build, no-change rebuild.
 bench-site: deps

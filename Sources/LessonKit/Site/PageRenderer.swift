@@ -88,7 +88,8 @@ public struct PageRenderer {
             default: code = HTML.escape(cell.code)
             }
             let lang = cell.language.isEmpty ? "" : " language-\(HTML.escape(cell.language))"
-            html += "<pre class=\"cell-code\"><code class=\"hljs\(lang)\">\(code)</code></pre>\n"
+            // focusable, so a code block wider than the page scrolls from the keyboard too
+            html += "<pre class=\"cell-code\" tabindex=\"0\"><code class=\"hljs\(lang)\">\(code)</code></pre>\n"
         }
         if let result, !result.outputs.isEmpty, cell.options.output != .hide {
             var outs = ""
