@@ -33,6 +33,19 @@ enum FrontMatterParser {
         var fm = FrontMatter()
         var diags: [Diagnostic] = []
         func line(_ mark: Mark?) -> Int { (mark?.line ?? 1) + firstLine - 1 }
+        // Aliases are expanded when a value is kept: a few levels of them ("billion laughs")
+        // would take minutes and gigabytes, and no lesson needs more than a handful.
+        let aliases = aliasCount(yaml)
+        guard aliases <= maxAliases, yaml.utf8.count <= maxBytes else {
+            diags.append(Diagnostic(file: file, line: firstLine, message: aliases > maxAliases
+                ? "front matter uses \(aliases) YAML aliases (*name); at most \(maxAliases) are allowed"
+                : "front matter is \(yaml.utf8.count) bytes; at most \(maxBytes) are allowed"))
+            return (fm, diags)
+        }
+        if let (key, offset) = duplicateTopLevelKey(yaml) {
+            diags.append(Diagnostic(file: file, line: firstLine + offset, message: "front matter has the key '\(key)' twice; keep one"))
+            return (fm, diags)
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -79,6 +92,38 @@ enum FrontMatterParser {
             }
         }
         return (fm, diags)
+    }
+
+    static let maxAliases = 64
+    static let maxBytes = 64 * 1024
+
+    /// `*name` outside quotes and comments.
+    static func aliasCount(_ yaml: String) -> Int {
+        var n = 0
+        for line in yaml.split(separator: "\n") {
+            var quote: Character? = nil, previous: Character = " "
+            for ch in line {
+                if let q = quote { if ch == q { quote = nil } }
+                else if ch == "\"" || ch == "'" { quote = ch }
+                else if ch == "#", previous == " " { break }
+                else if ch == "*", " [{,:-".contains(previous) { n += 1 }
+                previous = ch
+            }
+        }
+        return n
+    }
+
+    /// The first top-level key that appears a second time, with the 0-based line of the second.
+    static func duplicateTopLevelKey(_ yaml: String) -> (String, Int)? {
+        var seen = Set<String>()
+        for (i, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard let first = line.first, first != " ", first != "\t", first != "#", first != "-",
+                  let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else { continue }
+            if !seen.insert(key).inserted { return (key, i) }
+        }
+        return nil
     }
 
     static func describe(_ error: YamlError) -> (Mark?, String) {

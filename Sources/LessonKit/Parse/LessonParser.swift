@@ -29,9 +29,29 @@ public enum LessonParser {
             return Lesson(file: file, slug: slug, diagnostics: [Diagnostic(file: file, line: 1, message: "cannot read file")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return Lesson(file: file, slug: slug, diagnostics: [Diagnostic(file: file, line: 1, message: "file is not valid UTF-8")])
+            let (line, column) = firstInvalidUTF8([UInt8](data))
+            return Lesson(file: file, slug: slug, diagnostics: [Diagnostic(file: file, line: line, column: column,
+                message: "this line is not valid UTF-8; save the file as UTF-8")])
         }
         return parse(source: text, file: file, slug: slug)
+    }
+
+    /// The line and column (in characters) of the first byte that is not valid UTF-8.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> (Int, Int) {
+        var line = 1, lineStart = 0, i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let length = b < 0x80 ? 1 : b >> 5 == 0b110 ? 2 : b >> 4 == 0b1110 ? 3 : b >> 3 == 0b11110 ? 4 : 0
+            let valid = length > 0 && i + length <= bytes.count
+                && bytes[(i + 1)..<(i + length)].allSatisfy { $0 >> 6 == 0b10 }
+                && String(decoding: bytes[i..<(i + length)], as: UTF8.self).unicodeScalars.first?.value != 0xFFFD
+            if !valid {
+                return (line, String(decoding: bytes[lineStart..<i], as: UTF8.self).count + 1)
+            }
+            if b == 10 { line += 1; lineStart = i + 1 }
+            i += length
+        }
+        return (line, 1)
     }
 
     /// CommonMark removes up to the opening fence's indentation (1-3 spaces) from each line of

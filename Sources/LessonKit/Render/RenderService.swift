@@ -62,7 +62,7 @@ public final class RenderService {
     public private(set) var rendered = 0
 
     /// Bumped when render.js or the frame format changes.
-    private static let formatVersion = "3"
+    private static let formatVersion = "4"
 
     /// `nodePath` is searched before /usr/share/nodejs; `environment` is what node runs with.
     public init(cacheDirectory: URL?, nodePath: [String] = [], resources: Resources, renderThreads: Int? = nil,
@@ -186,26 +186,43 @@ public final class RenderService {
 
     // MARK: cache file: a header line, then per entry "<keyLen> <valueLen> <H|E>\n" key value.
 
+    /// Problems with the cache file (damaged, unreadable), to be shown once as warnings; the
+    /// damaged file is ignored and its entries are rendered again.
+    public private(set) var warnings: [String] = []
+
+    /// The file is the header line, a line `sha256 <hex of the rest>`, then the entries; a file
+    /// whose checksum or any field is wrong is dropped whole (it is only a cache).
     private func loadCache() {
         guard let file = cacheFile, let data = try? Data(contentsOf: file) else { return }
-        cacheBytes = [UInt8](data)
-        let b = cacheBytes
+        let b = [UInt8](data)
         let head = Array(header.utf8)
-        guard b.count >= head.count, Array(b[0..<head.count]) == head else { return }
-        var i = head.count
-        func number() -> Int? {
-            var n = 0, any = false
-            while i < b.count, b[i] >= 48, b[i] <= 57 { n = n * 10 + Int(b[i] - 48); i += 1; any = true }
-            return any ? n : nil
+        guard b.count >= head.count, Array(b[0..<head.count]) == head else { return }  // another version: not damage
+        func damaged(_ why: String) {
+            warnings.append("the render cache is damaged (\(why)); it is ignored and rebuilt")
+            cache = [:]
         }
-        while i < b.count {
-            guard let kl = number(), i < b.count, b[i] == 32 else { return }
+        let sumLine = head.count + 7 + 64
+        guard b.count > sumLine, Array(b[head.count..<(head.count + 7)]) == Array("sha256 ".utf8), b[sumLine] == 10 else {
+            return damaged("no checksum line")
+        }
+        let body = Array(b[(sumLine + 1)...])
+        guard String(decoding: b[(head.count + 7)..<sumLine], as: UTF8.self) == SHA256.hex(body) else { return damaged("checksum mismatch") }
+        cacheBytes = body
+        var i = 0
+        func number() -> Int? {
+            var n = 0, digits = 0
+            while i < body.count, body[i] >= 48, body[i] <= 57, digits < 12 { n = n * 10 + Int(body[i] - 48); i += 1; digits += 1 }
+            return digits > 0 ? n : nil
+        }
+        while i < body.count {
+            guard let kl = number(), i < body.count, body[i] == 32 else { return damaged("bad entry header") }
             i += 1
-            guard let vl = number(), i + 2 < b.count else { return }
-            let ok = b[i + 1] == UInt8(ascii: "H")
+            guard let vl = number(), i + 2 < body.count, body[i] == 32, body[i + 1] == UInt8(ascii: "H") || body[i + 1] == UInt8(ascii: "E"),
+                  body[i + 2] == 10 else { return damaged("bad entry header") }
+            let ok = body[i + 1] == UInt8(ascii: "H")
             i += 3
-            guard i + kl + vl <= b.count else { return }
-            let key = String(decoding: b[i..<(i + kl)], as: UTF8.self)
+            guard kl <= body.count - i, vl <= body.count - i - kl else { return damaged("entry longer than the file") }
+            let key = String(decoding: body[i..<(i + kl)], as: UTF8.self)
             cache[key] = .stored(ok: ok, range: (i + kl)..<(i + kl + vl))
             i += kl + vl
         }
@@ -219,7 +236,7 @@ public final class RenderService {
         let stale = collectGarbage && cache.keys.contains { !used.contains($0) }
         guard dirty || stale else { return }
         if !collectGarbage { used.formUnion(cache.keys) }
-        var out: [UInt8] = Array(header.utf8)
+        var out: [UInt8] = []
         for key in used.sorted() {
             switch cache[key] {
             case .ready(let o)?:
@@ -237,7 +254,8 @@ public final class RenderService {
         // write beside it and rename: a crash never leaves a torn cache (and no fsync cost)
         let tmp = file.appendingPathExtension("tmp-\(getpid())")
         do {
-            try out.withUnsafeBytes { try SiteWriter.writeFile(tmp.path, $0) }
+            let whole = Array(header.utf8) + Array("sha256 \(SHA256.hex(out))\n".utf8) + out
+            try whole.withUnsafeBytes { try SiteWriter.writeFile(tmp.path, $0) }
             if rename(tmp.path, file.path) != 0 { try? FileManager.default.removeItem(at: tmp) }
         } catch { try? FileManager.default.removeItem(at: tmp) }
     }

@@ -84,6 +84,10 @@ public final class SiteBuilder {
         phase("render pages")
         var report = try SiteRenderer(context: context).write(course)
         phase("write site")
+        report.diagnostics += context.renderer.warnings.map {
+            Diagnostic(file: SiteBuilder.displayPath((cacheDirectory ?? outputDirectory).appendingPathComponent("render-cache.bin")),
+                       line: 1, severity: .warning, message: $0)
+        }
         context.renderer.saveCache(collectGarbage: report.pagesReused == 0 && course.plan?.reuseIndex != true)
         if let cache = cacheDirectory { ToolIdentity.store(context.toolIdentity, in: cache) }
         phase("save cache")
