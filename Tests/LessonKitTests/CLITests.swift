@@ -22,15 +22,15 @@ final class CLITests: XCTestCase {
         let r = try run(["build", "--no-run"], in: dir)
         XCTAssertNotEqual(r.status, 0)
         let lines = r.err.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines.contains("Lessons/04-option.md:8:15: error: unknown cell option 'frobnicate' (known: hide, no-run, compile-fail, should-trap, output=show|hide|fold, timeout=SECONDS)"), r.err)
+        XCTAssertTrue(lines.contains("Lessons/04-option.md:8:15: error: unknown cell option 'frobnicate' (known: hide, no-run, compile-fail, should-trap, output=show|hide|fold, timeout=SECONDS, label=fig-NAME|tbl-NAME, caption=\"TEXT\")"), r.err)
         XCTAssertTrue(lines.contains("Lessons/02-fence.md:8:1: error: unterminated code fence: the ``` opened here is never closed"), r.err)
         XCTAssertTrue(lines.contains { $0.hasPrefix("Lessons/05-latex.md:8:6: error: bad math: KaTeX parse error:") }, r.err)
         XCTAssertTrue(lines.contains { $0.hasPrefix("Lessons/06-image.md:9:5: error: missing image 'images/missing.png'") }, r.err)
         XCTAssertTrue(lines.contains { $0.hasPrefix("Lessons/06-image.md:4:7: warning: malformed date") }, r.err)
         XCTAssertTrue(lines.contains { $0.hasPrefix("Lessons/03-yaml.md:") && $0.contains(": error: malformed YAML front matter") }, r.err)
         XCTAssertTrue(lines.contains { $0.hasPrefix("Lessons/07-image-and-latex.md:8:1: error: bad math: KaTeX parse error:") }, r.err)
-        XCTAssertTrue(r.out.hasPrefix("built 1 of 7 pages into Output in "), r.out)
-        XCTAssertTrue(r.out.contains("skipped 6"), r.out)
+        XCTAssertTrue(r.out.hasPrefix("built 2 of 7 pages into Output in "), r.out)
+        XCTAssertTrue(r.out.contains("skipped 5"), r.out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("Output/01-good.html").path))
     }
 

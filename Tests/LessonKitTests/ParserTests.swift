@@ -216,14 +216,19 @@ final class BlockParsingTests: XCTestCase {
         XCTAssertEqual(l.headings.map(\.id), ["intro", "intro-1", "변분-추론-vi", "only"])
     }
 
+    /// A missing image is an error that still lets the page be written (issue 13): it is in
+    /// `pageErrors`, not `diagnostics`, and the image is marked for the placeholder.
     func testMissingImageIsAnErrorWithPosition() throws {
         let dir = try makeTempDirectory()
         try Data("x".utf8).write(to: dir.appendingPathComponent("here.png"))
         let l = try applyTransform(CheckLocalImages(), to: parse("Intro.\n\nSee ![a](here.png) and\n![b](gone.png) and ![c](https://x.org/y.png).\n"),
                                    lessonsDirectory: dir)
-        XCTAssertEqual(l.diagnostics.count, 1)
-        XCTAssertEqual(l.diagnostics[0].line, 4)
-        XCTAssertEqual(l.diagnostics[0].column, 1)
-        XCTAssertTrue(l.diagnostics[0].message.contains("missing image 'gone.png'"))
+        XCTAssertEqual(l.diagnostics, [])
+        XCTAssertFalse(l.hasErrors)
+        XCTAssertEqual(l.pageErrors.count, 1)
+        XCTAssertEqual(l.pageErrors[0].line, 4)
+        XCTAssertEqual(l.pageErrors[0].column, 1)
+        XCTAssertTrue(l.pageErrors[0].message.contains("missing image 'gone.png'"))
+        XCTAssertEqual(l.images.map(\.missing), [false, true, false])
     }
 }

@@ -74,9 +74,11 @@ final class SiteBuildTests: XCTestCase {
 
     func testBrokenLessonsAreReportedAndSkipped() throws {
         let (out, report) = try build(FixturePaths.broken, executor: NoExecution())
-        XCTAssertEqual(report.pagesWritten, 1)
+        // a missing image no longer drops its page (issue 13): 06-image is written with a placeholder
+        XCTAssertEqual(report.pagesWritten, 2)
         XCTAssertEqual(report.skipped.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted(),
-                       ["02-fence.md", "03-yaml.md", "04-option.md", "05-latex.md", "06-image.md", "07-image-and-latex.md"])
+                       ["02-fence.md", "03-yaml.md", "04-option.md", "05-latex.md", "07-image-and-latex.md"])
+        XCTAssertTrue(try read(out.appendingPathComponent("06-image.html")).contains("<span class=\"missing-image-file\">Missing image <code>images/missing.png</code></span>"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("01-good.html").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("02-fence.html").path))
         func find(_ file: String) -> [Diagnostic] { report.diagnostics.filter { $0.file.hasSuffix(file) } }

@@ -12,6 +12,11 @@ public struct CellOptions: Codable, Hashable, Sendable {
     public var shouldTrap = false    // it must trap at run time; show the message
     public var output: OutputMode = .show
     public var timeout: Double? = nil // seconds; nil means the runner's default
+    /// A cross-reference label for what the cell shows (`label=fig-posterior`, `label=tbl-gap`)
+    /// and its caption (`caption="Exact posterior and q"`). Optional, so that cells without
+    /// them encode (and hash) as before.
+    public var label: String? = nil
+    public var caption: String? = nil
     public init() {}
 }
 
@@ -26,6 +31,8 @@ public struct Cell: Codable, Hashable, Sendable {
     /// For a fence indented 1-3 spaces: the spaces Markdown removed from each code line (up to
     /// the fence's indentation), so that columns in the code map back to the .md file.
     public var strippedIndent: [Int] = []
+    /// The figure or table number the cross-reference transform gave a labelled cell.
+    public var number: Int? = nil
     public var runs: Bool { language == "swift" && !options.noRun }
 
     /// The .md column of `column` on .md line `line` (a column within the code as run).

@@ -11,6 +11,8 @@ public struct Course: Sendable {
     public var plan: ReusePlan?
     /// Page bodies rendered in this build, by page name ("x.html", "index.html").
     public var pages: [String: PageRenderer.Output] = [:]
+    /// The search index as a script (`assets/search-index.js`), filled by `BuildSearchIndex`.
+    public var searchIndex: String?
 
     public init(lessons: [Lesson], index: Lesson? = nil) { self.lessons = lessons; self.index = index }
 

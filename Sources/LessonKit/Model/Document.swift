@@ -15,6 +15,10 @@ public struct MathSpan: Codable, Hashable, Sendable {
     public var display: Bool
     public var line: Int
     public var column: Int
+    /// A display formula's cross-reference label (`$$ ... $$ {#eq-elbo}`) and the number the
+    /// cross-reference transform gave it.
+    public var label: String? = nil
+    public var number: Int? = nil
     public init(tex: String, display: Bool, line: Int, column: Int) {
         self.tex = tex; self.display = display; self.line = line; self.column = column
     }
@@ -34,6 +38,10 @@ public struct Image: Codable, Hashable, Sendable {
     /// HTML attributes from a kramdown attribute list after the image (`{: style="..." .shadow}`).
     public var attributes: [HTMLAttribute] = []
     public var position: SourcePosition
+    /// Chirpy's caption: an `_italic line_` right under the image (shown as `<figcaption>`).
+    public var caption: [Inline]? = nil
+    /// The file is not in the lessons folder: the page shows a placeholder naming it.
+    public var missing = false
     public init(target: LinkTarget, alt: [Inline], position: SourcePosition) {
         self.target = target; self.alt = alt; self.position = position
     }
@@ -66,6 +74,8 @@ public struct Heading: Codable, Hashable, Sendable {
     public var content: [Inline]
     public var id: String
     public var line: Int
+    /// The author's own anchor (`## Bayes' rule {#sec-bayes}`), which `id` then is.
+    public var label: String? = nil
     /// Plain text (formulas left out), for anchors and titles.
     public var text: String { Inline.plainText(content) }
     public init(level: Int, content: [Inline], id: String, line: Int) {
@@ -84,11 +94,36 @@ public struct ListBlock: Codable, Hashable, Sendable {
     }
 }
 
+/// A callout box: a GitHub alert (`> [!NOTE]`, `> [!TIP]-` collapsible) or a Chirpy prompt
+/// (a quote followed by `{: .prompt-tip }`).
+public struct Callout: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Hashable, Sendable, CaseIterable {
+        case note, tip, important, warning, caution
+        /// The heading shown when the author gives none.
+        public var title: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+    }
+    public var kind: Kind
+    /// The author's title after the marker (`> [!TIP] Try it`); empty means `kind.title`.
+    public var title: [Inline]
+    /// `-` after the marker: a `<details>` box, closed; `+`: open.
+    public var collapsible: Bool
+    public var open: Bool
+    public var blocks: [Block]
+    public var position: SourcePosition
+    public init(kind: Kind, title: [Inline] = [], collapsible: Bool = false, open: Bool = false,
+                blocks: [Block], position: SourcePosition) {
+        self.kind = kind; self.title = title; self.collapsible = collapsible; self.open = open
+        self.blocks = blocks; self.position = position
+    }
+}
+
 /// One block of a lesson, in source order.
 public indirect enum Block: Codable, Hashable, Sendable {
     case paragraph([Inline], SourcePosition)
     case heading(Heading)
-    case quote([Block], SourcePosition)
+    /// A block quote; `attributes` come from a kramdown list right after it (`{: .prompt-tip }`).
+    case quote([Block], SourcePosition, attributes: [HTMLAttribute])
+    case callout(Callout)
     case list(ListBlock, SourcePosition)
     /// A fenced or indented code block; top-level `swift` fences are runnable cells.
     case code(Cell)
@@ -102,7 +137,8 @@ public indirect enum Block: Codable, Hashable, Sendable {
 
     public var line: Int {
         switch self {
-        case .paragraph(_, let p), .quote(_, let p), .list(_, let p), .html(_, let p), .thematicBreak(let p),
+        case .callout(let c): return c.position.line
+        case .paragraph(_, let p), .quote(_, let p, _), .list(_, let p), .html(_, let p), .thematicBreak(let p),
              .verbatim(_, _, let p): return p.line
         case .heading(let h): return h.line
         case .code(let c): return c.fenceLine
@@ -135,7 +171,8 @@ extension Block {
     public func forEachBlock(_ visit: (Block) -> Void) {
         visit(self)
         switch self {
-        case .quote(let bs, _): bs.forEach { $0.forEachBlock(visit) }
+        case .quote(let bs, _, _): bs.forEach { $0.forEachBlock(visit) }
+        case .callout(let c): c.blocks.forEach { $0.forEachBlock(visit) }
         case .list(let l, _): l.items.forEach { $0.forEach { $0.forEachBlock(visit) } }
         default: break
         }
@@ -147,6 +184,7 @@ extension Block {
             switch b {
             case .paragraph(let c, _), .html(let c, _): c.forEach { $0.forEach(visit) }
             case .heading(let h): h.content.forEach { $0.forEach(visit) }
+            case .callout(let c): c.title.forEach { $0.forEach(visit) }
             default: break
             }
         }
@@ -159,7 +197,11 @@ extension Block {
         case .paragraph(let c, let p): return .paragraph(transform(c), p)
         case .html(let c, let p): return .html(transform(c), p)
         case .heading(var h): h.content = transform(h.content); return .heading(h)
-        case .quote(let bs, let p): return .quote(bs.map { $0.mapInlines(transform) }, p)
+        case .quote(let bs, let p, let a): return .quote(bs.map { $0.mapInlines(transform) }, p, attributes: a)
+        case .callout(var c):
+            c.title = transform(c.title)
+            c.blocks = c.blocks.map { $0.mapInlines(transform) }
+            return .callout(c)
         case .list(var l, let p): l.items = l.items.map { $0.map { $0.mapInlines(transform) } }; return .list(l, p)
         case .code, .verbatim, .thematicBreak, .displayMath: return self
         }
@@ -172,7 +214,7 @@ extension Inline {
         visit(self)
         switch self {
         case .emphasis(let c), .strong(let c), .link(_, let c): c.forEach { $0.forEach(visit) }
-        case .image(let img): img.alt.forEach { $0.forEach(visit) }
+        case .image(let img): img.alt.forEach { $0.forEach(visit) }; img.caption?.forEach { $0.forEach(visit) }
         default: break
         }
     }
@@ -183,8 +225,29 @@ extension Inline {
         case .emphasis(let c): return transform(.emphasis(c.map { $0.rewritten(transform) }))
         case .strong(let c): return transform(.strong(c.map { $0.rewritten(transform) }))
         case .link(let t, let c): return transform(.link(t, c.map { $0.rewritten(transform) }))
-        case .image(var img): img.alt = img.alt.map { $0.rewritten(transform) }; return transform(.image(img))
+        case .image(var img):
+            img.alt = img.alt.map { $0.rewritten(transform) }
+            img.caption = img.caption?.map { $0.rewritten(transform) }
+            return transform(.image(img))
         default: return transform(self)
+        }
+    }
+}
+
+extension Array where Element == Inline {
+    /// These inlines with every text run replaced by what `expand` makes of it, inside emphasis
+    /// and strong text too; link texts and image alt texts are left alone (no links in links).
+    public func expandingText(_ expand: (String) -> [Inline]) -> [Inline] {
+        flatMap { i -> [Inline] in
+            switch i {
+            case .text(let t): return expand(t)
+            case .emphasis(let c): return [.emphasis(c.expandingText(expand))]
+            case .strong(let c): return [.strong(c.expandingText(expand))]
+            case .image(var img):
+                img.caption = img.caption?.expandingText(expand)
+                return [.image(img)]
+            default: return [i]
+            }
         }
     }
 }

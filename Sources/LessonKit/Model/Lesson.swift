@@ -24,6 +24,12 @@ public struct Lesson: Codable, Hashable, Sendable {
     public var source: String           // the file's text, for hashing and positions
     /// Each runnable cell's result, keyed by `Cell.index` (filled by the execute transform).
     public var results: [Int: CellResult] = [:]
+    /// Errors that fail the build but still let the page be written (a missing image is shown
+    /// as a placeholder): reported like `diagnostics`, not counted by `hasErrors`.
+    public var pageErrors: [Diagnostic] = []
+    /// What the page shows from outside its own source (another lesson's numbers, bibliography
+    /// entries, whether its images exist): part of the reuse key, so a change there re-renders it.
+    public var externalInputs: [String] = []
 
     public init(file: String, slug: String, frontMatter: FrontMatter = FrontMatter(), blocks: [Block] = [],
                 diagnostics: [Diagnostic] = [], source: String = "") {

@@ -2,10 +2,28 @@
 /// Options are only meaningful on Swift cells; on other fences the rest of the info string
 /// is left alone (Markdown from elsewhere puts titles and attributes there).
 enum CellOptionsParser {
-    static let known = "hide, no-run, compile-fail, should-trap, output=show|hide|fold, timeout=SECONDS"
+    static let known = "hide, no-run, compile-fail, should-trap, output=show|hide|fold, timeout=SECONDS, label=fig-NAME|tbl-NAME, caption=\"TEXT\""
+
+    /// The info string's words; a value in double quotes (`caption="Exact posterior and q"`)
+    /// may hold spaces, and `\"` inside it is a quote.
+    static func words(_ info: String) -> [String] {
+        var words: [String] = [], word = "", quoted = false, escaped = false, started = false
+        for ch in info {
+            if escaped { word.append(ch); escaped = false; continue }
+            if quoted && ch == "\\" { escaped = true; continue }
+            if ch == "\"" { quoted.toggle(); started = true; continue }
+            if !quoted && (ch == " " || ch == "\t") {
+                if started { words.append(word); word = ""; started = false }
+                continue
+            }
+            word.append(ch); started = true
+        }
+        if started { words.append(word) }
+        return words
+    }
 
     static func parse(info: String, line: Int, sourceLine: String, file: String) -> (String, CellOptions, [Diagnostic]) {
-        let words = info.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let words = Self.words(info)
         var options = CellOptions()
         var diagnostics: [Diagnostic] = []
         guard let language = words.first else { return ("", options, []) }
@@ -13,7 +31,9 @@ enum CellOptionsParser {
 
         var searchFrom = sourceLine.startIndex
         func column(of word: String) -> Int {
-            guard let r = sourceLine.range(of: word, range: searchFrom..<sourceLine.endIndex) else { return 1 }
+            // a quoted value is written with its quotes: look for the part before them
+            let needle = word.split(separator: "=", maxSplits: 1).first.map { word.contains("=") ? $0 + "=" : $0 } ?? Substring(word)
+            guard let r = sourceLine.range(of: needle, range: searchFrom..<sourceLine.endIndex) else { return 1 }
             searchFrom = r.upperBound
             return sourceLine.distance(from: sourceLine.startIndex, to: r.lowerBound) + 1
         }
@@ -34,9 +54,22 @@ enum CellOptionsParser {
             case ("timeout", let v?):
                 guard let t = Double(v), t > 0, t.isFinite else { fail("bad value '\(v)' for cell option 'timeout' (expected a positive number of seconds)"); continue }
                 options.timeout = t
+            case ("label", let v?):
+                // Quarto's prefixes: what kind of thing the cell shows decides how it is numbered
+                guard v.hasPrefix("fig-") || v.hasPrefix("tbl-"), v.count > 4,
+                      v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    fail("bad cell label '\(v)': a cell's label starts with fig- (a figure it shows) or tbl- (a table), then letters, digits, - or _"); continue
+                }
+                options.label = v
+            case ("caption", let v?):
+                options.caption = v
             default:
                 fail("unknown cell option '\(word)' (known: \(known))")
             }
+        }
+        if options.caption != nil && !words.contains(where: { $0.hasPrefix("label=") }) {
+            diagnostics.append(Diagnostic(file: file, line: line, column: 1, severity: .warning,
+                message: "cell option 'caption' without 'label' is not shown; add label=fig-NAME or label=tbl-NAME"))
         }
         if options.compileFail && options.shouldTrap {
             diagnostics.append(Diagnostic(file: file, line: line, column: 1, message: "cell options 'compile-fail' and 'should-trap' exclude each other"))

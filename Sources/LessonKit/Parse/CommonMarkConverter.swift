@@ -11,6 +11,8 @@ struct CommonMarkConverter {
     var diagnostics: [Diagnostic] = []
     private var headingIDs = Set<String>()
     private var cellIndex = 0
+    /// Set by a paragraph whose text ends with an attribute list that follows no image.
+    private var trailingAttributes: [HTMLAttribute]? = nil
 
     init(protected: ProtectedText, file: String, sourceLines: [Substring]) {
         self.protected = protected; self.file = file; self.sourceLines = sourceLines
@@ -70,14 +72,40 @@ struct CommonMarkConverter {
             // kramdown attribute lists are removed from the text; a paragraph left empty is dropped
             if !tightList, content.allSatisfy(Self.isWhitespace) { return [] }
             if !tightList, content.count == 1, case .math(let m) = content[0], m.display { return [.displayMath(m)] }
+            // Quarto's equation label after the closing `$$`: `$$ ... $$ {#eq-elbo}`
+            if !tightList, content.count == 2, case .math(var m) = content[0], m.display, case .text(let t) = content[1],
+               let label = Self.trailingLabel(t), t.trimmingCharacters(in: .whitespaces) == "{#\(label)}" {
+                m.label = label
+                return [.displayMath(m)]
+            }
             return [.paragraph(content, position(n))]
         case CMARK_NODE_HEADING:
-            let content = inlines(n, attachAttributes: false)
+            var content = inlines(n, attachAttributes: false)
+            // Pandoc/kramdown header attributes: `## Bayes' rule {#sec-bayes}` sets the anchor
+            var label: String? = nil
+            if case .text(let t)? = content.last, let l = Self.trailingLabel(t), let r = t.range(of: "{#\(l)}", options: .backwards) {
+                label = l
+                let rest = String(t[..<r.lowerBound]).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+                if rest.isEmpty { content.removeLast() } else { content[content.count - 1] = .text(rest) }
+            }
             let plain = Inline.plainText(content).trimmingCharacters(in: .whitespaces)
-            let id = LessonParser.uniqueSlug(plain, taken: &headingIDs)
-            return [.heading(Heading(level: Int(cmark_node_get_heading_level(n)), content: content, id: id, line: line(n)))]
+            let id: String
+            if let label { id = label; headingIDs.insert(label) } else { id = LessonParser.uniqueSlug(plain, taken: &headingIDs) }
+            var heading = Heading(level: Int(cmark_node_get_heading_level(n)), content: content, id: id, line: line(n))
+            heading.label = label
+            return [.heading(heading)]
         case CMARK_NODE_BLOCK_QUOTE:
-            return [.quote(children(n).flatMap { block($0, tightList: false) }, position(n))]
+            // a kramdown list on the line after a quote (`{: .prompt-tip }`, Chirpy's prompts) is
+            // a lazy continuation of its last paragraph: it belongs to the quote
+            var inner: [Block] = [], attributes: [HTMLAttribute] = []
+            let kids = children(n)
+            for (k, c) in kids.enumerated() {
+                trailingAttributes = nil
+                inner += block(c, tightList: false)
+                if k == kids.count - 1, let a = trailingAttributes { attributes = a }
+            }
+            trailingAttributes = nil
+            return [.quote(inner, position(n), attributes: attributes)]
         case CMARK_NODE_LIST:
             let tight = cmark_node_get_list_tight(n) != 0
             let items = children(n).map { item in children(item).flatMap { block($0, tightList: tight) } }
@@ -139,22 +167,36 @@ struct CommonMarkConverter {
         var pieces: [Piece] = []
         for n in children(parent) { pieces += inline(n) }
         var out: [Inline] = []
+        // an attribute list that ends a paragraph without following an image (kept for a quote)
+        var trailing: [HTMLAttribute]? = nil
         for piece in pieces {
             switch piece {
             case .inline(let i):
+                if !Self.isWhitespace(i) { trailing = nil }
                 if case .text(let t) = i, case .text(let before)? = out.last { out[out.count - 1] = .text(before + t) } else { out.append(i) }
             case .attributes(let k):
                 // `![x](a.png){: .shadow}` or the list on the next line: whitespace between is dropped
                 guard attachAttributes, k < protected.attributeLists.count else { continue }
                 var j = out.count - 1
                 while j >= 0, Self.isWhitespace(out[j]) { j -= 1 }
-                guard j >= 0, case .image(var img) = out[j] else { continue }
+                guard j >= 0, case .image(var img) = out[j] else {
+                    trailing = AttributeList.attributes(protected.attributeLists[k])
+                    out.removeSubrange((j + 1)...)
+                    continue
+                }
                 img.attributes += AttributeList.attributes(protected.attributeLists[k])
                 out[j] = .image(img)
                 out.removeSubrange((j + 1)...)
             }
         }
+        if let trailing, cmark_node_get_type(parent) == CMARK_NODE_PARAGRAPH { trailingAttributes = trailing }
         return out
+    }
+
+    /// `{#eq-elbo}` at the end of `text`: the label inside.
+    static func trailingLabel(_ text: String) -> String? {
+        guard let m = text.range(of: #"\{#[A-Za-z][A-Za-z0-9_:-]*\}\s*$"#, options: .regularExpression) else { return nil }
+        return String(text[m].trimmingCharacters(in: .whitespaces).dropFirst(2).dropLast())
     }
 
     private static func isWhitespace(_ i: Inline) -> Bool {

@@ -25,15 +25,23 @@ struct HTMLRenderer {
     private func block(_ b: Block, tight: Bool, into out: inout String) {
         switch b {
         case .paragraph(let content, _):
-            if tight { out += inlines(content) } else { cr(&out); out += "<p>" + inlines(content) + "</p>\n" }
+            if !tight, let img = Self.figureImage(content) {
+                // an image alone in its paragraph with a caption (Chirpy's `_caption_` line) or
+                // a missing file: a figure, so the caption or the placeholder belongs to it
+                cr(&out); out += "<figure class=\"figure\">" + inlines([.image(img)])
+                if let caption = img.caption { out += "<figcaption>" + inlines(caption) + "</figcaption>" }
+                out += "</figure>\n"
+            } else if tight { out += inlines(content) } else { cr(&out); out += "<p>" + inlines(content) + "</p>\n" }
         case .heading(let h):
             cr(&out)
             let inner = inlines(h.content)
             out += heading?(h, inner) ?? "<h\(h.level)>\(inner)</h\(h.level)>\n"
-        case .quote(let blocks, _):
-            cr(&out); out += "<blockquote>\n"
+        case .quote(let blocks, _, let attributes):
+            cr(&out); out += "<blockquote" + attributes.map { " \($0.name)=\"\(HTML.escape($0.value))\"" }.joined() + ">\n"
             for c in blocks { block(c, tight: false, into: &out) }
             cr(&out); out += "</blockquote>\n"
+        case .callout(let c):
+            callout(c, into: &out)
         case .list(let list, _):
             cr(&out)
             out += !list.ordered ? "<ul>\n" : list.start == 1 ? "<ol>\n" : "<ol start=\"\(list.start)\">\n"
@@ -55,7 +63,14 @@ struct HTMLRenderer {
         case .thematicBreak:
             cr(&out); out += "<hr />\n"
         case .displayMath(let m):
-            cr(&out); out += "<div class=\"math-display\">" + math(m) + "</div>\n"
+            cr(&out)
+            if let label = m.label {
+                // the number sits at the right margin, outside KaTeX's box, as Quarto shows it
+                let number = m.number.map { "<span class=\"eq-number\">(\($0))</span>" } ?? ""
+                out += "<div class=\"math-display math-numbered\" id=\"\(Self.escape(label))\">" + math(m) + number + "</div>\n"
+            } else {
+                out += "<div class=\"math-display\">" + math(m) + "</div>\n"
+            }
         }
     }
 
@@ -77,6 +92,13 @@ struct HTMLRenderer {
                 out += "<a href=\"" + Self.escapeHref(t.url) + "\""
                 if !t.title.isEmpty { out += " title=\"" + Self.escape(t.title) + "\"" }
                 out += ">" + inlines(c) + "</a>"
+            case .image(let img) where img.missing:
+                // the page is still written: a visible box that names the file and keeps the alt text
+                let alt = Self.altText(img.alt)
+                out += "<span class=\"missing-image\" role=\"img\" aria-label=\"" + Self.escape("Missing image: " + (alt.isEmpty ? img.target.url : alt)) + "\">"
+                out += "<span class=\"missing-image-file\">Missing image <code>" + Self.escape(img.target.url) + "</code></span>"
+                if !alt.isEmpty { out += "<span class=\"missing-image-alt\">" + Self.escape(alt) + "</span>" }
+                out += "</span>"
             case .image(let img):
                 out += "<img src=\"" + Self.escapeHref(img.target.url) + "\" alt=\"" + Self.escape(Self.altText(img.alt)) + "\""
                 if !img.target.title.isEmpty { out += " title=\"" + Self.escape(img.target.title) + "\"" }
@@ -97,6 +119,32 @@ struct HTMLRenderer {
             }
         }
         return out
+    }
+
+    /// The image of a paragraph that holds only it, when it needs a `<figure>` (a caption or a placeholder).
+    static func figureImage(_ content: [Inline]) -> Image? {
+        guard content.count == 1, case .image(let img) = content[0], img.caption != nil || img.missing else { return nil }
+        return img
+    }
+
+    /// GitHub's alert markup (`markdown-alert`, a title paragraph with the kind's name) in an
+    /// `<aside>` with a role, so screen readers announce it; `<details>` when collapsible, which
+    /// opens and closes without JavaScript.
+    private func callout(_ c: Callout, into out: inout String) {
+        let title = c.title.isEmpty ? Self.escape(c.kind.title) : inlines(c.title)
+        let icon = "<span class=\"callout-icon\" aria-hidden=\"true\"></span>"
+        cr(&out)
+        out += "<aside class=\"callout callout-\(c.kind.rawValue)\" role=\"note\" aria-label=\"\(Self.escape(c.kind.title))\">\n"
+        if c.collapsible {
+            out += "<details\(c.open ? " open" : "")>\n<summary class=\"callout-title\">\(icon)\(title)</summary>\n"
+        } else {
+            out += "<p class=\"callout-title\">\(icon)\(title)</p>\n"
+        }
+        out += "<div class=\"callout-body\">\n"
+        for b in c.blocks { block(b, tight: false, into: &out) }
+        cr(&out); out += "</div>\n"
+        if c.collapsible { out += "</details>\n" }
+        out += "</aside>\n"
     }
 
     /// An image's alt text as cmark writes it: the text of its children, breaks as spaces.

@@ -50,7 +50,7 @@ public struct PageRenderer {
                 let (html, diags, failed) = renderCell(cell, outcomes)
                 cellDiagnostics += diags
                 if failed { failing += 1 }
-                return html
+                return Self.labelled(cell, html)
             },
             heading: { h, inner in
                 if h.level == 2 || h.level == 3 { toc.append((h, inner)) }
@@ -65,6 +65,16 @@ public struct PageRenderer {
             })
         let body = renderer.render(lesson.blocks)
         return Output(body: body, toc: toc, diagnostics: diagnostics, cellDiagnostics: cellDiagnostics, failingCells: failing)
+    }
+
+    /// A cell with a cross-reference label (`label=fig-x caption="..."`) is a numbered figure or
+    /// table, its caption under it.
+    static func labelled(_ cell: Cell, _ html: String) -> String {
+        guard let label = cell.options.label else { return html }
+        let word = label.hasPrefix("tbl-") ? "Table" : "Figure"
+        var caption = "<span class=\"caption-number\">\(word) \(cell.number.map(String.init) ?? "?")</span>"
+        if let c = cell.options.caption, !c.isEmpty { caption += ": " + HTML.escape(c) }
+        return "<figure class=\"xref-figure\" id=\"\(HTML.escape(label))\">\n\(html)<figcaption>\(caption)</figcaption>\n</figure>\n"
     }
 
     private static let statusText: [CellResult.Status: String] = [

@@ -36,7 +36,10 @@ public struct ReusePlan: Equatable, Sendable {
             let prev = k > 0 ? lessons[k - 1] : nil, next = k + 1 < lessons.count ? lessons[k + 1] : nil
             let neighbours = [prev, next].map { n in n.map { $0.page + "\u{0}" + $0.title } ?? "" }
             let source = SHA256.hex(lesson.source), results = resultsHash(lesson.results)
-            let key = SHA256.hex((toolParts + [lesson.file, source, results] + neighbours).joined(separator: "\u{1}"))
+            // what transforms brought in from outside the page (added only when there is some, so
+            // that a page with none keeps the key it had before they existed)
+            let external = lesson.externalInputs.isEmpty ? [] : [SHA256.hex(lesson.externalInputs.joined(separator: "\u{0}"))]
+            let key = SHA256.hex((toolParts + [lesson.file, source, results] + neighbours + external).joined(separator: "\u{1}"))
             pages.append(Page(page: lesson.page, file: lesson.file, sourceSHA256: source, resultsSHA256: results,
                               key: key, previous: prev?.page, next: next?.page))
             if sameTool, old[lesson.page]?.inputsSHA256 == key, existingPages.contains(lesson.page) { reused.insert(lesson.page) }

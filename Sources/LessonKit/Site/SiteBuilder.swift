@@ -47,8 +47,13 @@ public final class SiteBuilder {
     /// The stages between parsing and rendering, in order. A new feature is a new transform here.
     public var transforms: [CourseTransform] = [
         ResolveLessonLinks(),
+        BlogPostConventions(),
         CheckLocalImages(),
+        Callouts(),
+        CrossReferences(),
+        Citations(),
         ExecuteCells(),
+        BuildSearchIndex(),
     ]
 
     public init(lessonsDirectory: URL, outputDirectory: URL, executor: CellExecutor = NoExecution(), jobs: Int = 1,

@@ -31,6 +31,8 @@ struct SiteContext {
             "provenance": provenance,
             "failing_cells": out.failingCells,
             "has_failures": out.failingCells > 0,
+            "source_href": Downloads.href(Downloads.markdownPath(lesson)),
+            "cells_href": Downloads.swiftProgram(lesson) == nil ? false : Downloads.href(Downloads.swiftPath(lesson)) as Any,
             "tags": fm.tags,
             "has_tags": !fm.tags.isEmpty,
         ]

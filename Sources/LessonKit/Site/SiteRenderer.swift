@@ -16,7 +16,7 @@ struct SiteRenderer {
 
         // what each lesson reports, in reading order
         for lesson in course.lessons {
-            report.diagnostics += lesson.diagnostics
+            report.diagnostics += lesson.diagnostics + lesson.pageErrors
             let out = course.pages[lesson.page]
             if lesson.hasErrors {
                 report.diagnostics += (out?.diagnostics ?? []).filter { !lesson.diagnostics.contains($0) }
@@ -35,7 +35,7 @@ struct SiteRenderer {
         }
         let indexOut = course.pages["index.html"]
         if let index = course.index {
-            report.diagnostics += index.diagnostics
+            report.diagnostics += index.diagnostics + index.pageErrors
             report.diagnostics += plan.reuseIndex ? context.previous?.index?.cellDiagnostics ?? [] : indexOut?.diagnostics ?? []
         }
 
@@ -57,7 +57,7 @@ struct SiteRenderer {
                     try writer.reuse(context.outputDirectory.appendingPathComponent(page.page), as: page.page)
                     cellDiagnostics = previousPages[page.page]?.cellDiagnostics; failing = previousPages[page.page]?.failingCells
                 }
-                for image in lesson.images where SitePaths.isLocal(image.target.url) {
+                for image in lesson.images where SitePaths.isLocal(image.target.url) && !image.missing {
                     try writer.copyImage(SitePaths.filePath(image.target.url), from: context.lessonsDirectory)
                 }
                 manifestPages.append(Manifest.Page(page: page.page, source: page.file,
@@ -72,6 +72,13 @@ struct SiteRenderer {
                 try writer.write(site.index(written, intro: indexOut), to: "index.html")
             }
             try writer.write(context.theme.css, to: "assets/style.css")
+            try writer.write(context.theme.searchScript, to: "assets/search.js")
+            try writer.write(course.searchIndex ?? "window.LESSONS_SEARCH={\"docs\":[],\"words\":[],\"postings\":[]};\n", to: "assets/search-index.js")
+            // downloads: every written page's Markdown and cells (reused pages too: the folder is new)
+            for lesson in written {
+                try writer.write(lesson.source, to: Downloads.markdownPath(lesson))
+                if let program = Downloads.swiftProgram(lesson) { try writer.write(program, to: Downloads.swiftPath(lesson)) }
+            }
             try writer.copyKaTeXAssets(from: context.renderer.katexDirectory)
             let manifest = Manifest(generator: context.toolKey.generator, katex: context.toolKey.katex,
                 highlight: context.toolKey.highlight, themeSHA256: context.toolKey.theme,

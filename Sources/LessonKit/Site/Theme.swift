@@ -4,10 +4,12 @@ import Mustache
 /// The page and index templates and the stylesheet. Embedded in LessonKit's resources; a
 /// `theme/` folder beside the lessons folder overrides any of them file by file.
 public struct Theme {
-    public static let files = ["page.mustache", "index.mustache", "style.css"]
+    public static let files = ["page.mustache", "index.mustache", "style.css", "search.js"]
     public var page: MustacheTemplate
     public var index: MustacheTemplate
     public var css: String
+    /// The search box's script (`assets/search.js`).
+    public var searchScript: String
     /// Hash of the theme's text, part of every page's provenance in the manifest.
     public var hash: String
 
@@ -30,6 +32,7 @@ public struct Theme {
         page = try template("page.mustache")
         index = try template("index.mustache")
         css = texts["style.css"]!
+        searchScript = texts["search.js"]!
         hash = SHA256.hex(Self.files.map { texts[$0]! }.joined(separator: "\u{0}"))
     }
 }

@@ -67,7 +67,7 @@ final class SiteChecksTests: XCTestCase {
     func testMissingImageMessage() throws {
         let dir = try makeTempDirectory()
         let l = try applyTransform(CheckLocalImages(), to: parse("Text\n\n![fig](figs/none.png)\n", file: "Lessons/a.md"), lessonsDirectory: dir)
-        XCTAssertEqual(l.diagnostics.map(\.description), ["Lessons/a.md:3:1: error: missing image 'figs/none.png' (looked in \(dir.path))"])
+        XCTAssertEqual(l.pageErrors.map(\.description), ["Lessons/a.md:3:1: error: missing image 'figs/none.png' (looked in \(dir.path)); the page shows a placeholder until the file is there"])
     }
 
     func testAnImageLinkedFromOutsideTheFolderIsRefused() throws {
