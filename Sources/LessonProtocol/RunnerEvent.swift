@@ -103,27 +103,19 @@ public struct EventLineReader: Sendable {
 public struct ProgramArguments: Equatable, Sendable {
     /// Inherited write end of the event pipe.
     public var eventsFD: Int32
-    /// Inherited read end of a pipe whose write end only the runner holds: end of file means
-    /// the runner is gone (even by SIGKILL), and the program stops its whole session.
-    public var lifelineFD: Int32?
     /// Folder where each cell's stdout/stderr files go (`cell-N.out`, `cell-N.err`).
     public var runDirectory: String
-    /// The runner's work folder for this lesson, removed by the program if the runner is gone.
-    public var workDirectory: String?
     /// Cores this lesson may use (`--jobs` shares the machine between lessons explicitly).
     public var threads: Int?
 
-    public init(eventsFD: Int32, lifelineFD: Int32? = nil, runDirectory: String, workDirectory: String? = nil, threads: Int? = nil) {
-        self.eventsFD = eventsFD; self.lifelineFD = lifelineFD; self.runDirectory = runDirectory
-        self.workDirectory = workDirectory; self.threads = threads
+    public init(eventsFD: Int32, runDirectory: String, threads: Int? = nil) {
+        self.eventsFD = eventsFD; self.runDirectory = runDirectory; self.threads = threads
     }
 
     static let prefix = "--lessons-"
 
     public var arguments: [String] {
         var a = ["\(Self.prefix)events-fd=\(eventsFD)", "\(Self.prefix)run-dir=\(runDirectory)"]
-        if let l = lifelineFD { a.append("\(Self.prefix)lifeline-fd=\(l)") }
-        if let w = workDirectory { a.append("\(Self.prefix)work-dir=\(w)") }
         if let t = threads { a.append("\(Self.prefix)threads=\(t)") }
         return a
     }
@@ -136,7 +128,6 @@ public struct ProgramArguments: Equatable, Sendable {
             values[String(a[a.index(a.startIndex, offsetBy: prefix.count)..<eq])] = String(a[a.index(after: eq)...])
         }
         guard let fd = values["events-fd"].flatMap({ Int32($0) }), let dir = values["run-dir"], !dir.isEmpty else { return nil }
-        return ProgramArguments(eventsFD: fd, lifelineFD: values["lifeline-fd"].flatMap { Int32($0) }, runDirectory: dir,
-                                workDirectory: values["work-dir"], threads: values["threads"].flatMap { Int($0) })
+        return ProgramArguments(eventsFD: fd, runDirectory: dir, threads: values["threads"].flatMap { Int($0) })
     }
 }

@@ -353,7 +353,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
             let source = dir.appendingPathComponent("main.swift")
             try program.source.write(to: source, atomically: true, encoding: .utf8)
             let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
-                                         environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+                                         environment: toolchain.environment, directory: options.root, cleanup: abandonedWork(work), timeout: options.lessonTimeout)
             if case .exited(0) = out.end { continue }
             let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: prefix)
                 .filter { $0.severity != .warning }
@@ -362,6 +362,9 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         }
         return nil
     }
+
+    /// What a child's guardian removes if `lessons` dies: the lesson's work folder, unless kept.
+    func abandonedWork(_ work: URL) -> URL? { options.keepWork ? nil : work }
 
     enum MainOutcome {
         case ran([Int: CellResult], [InputStamp])
@@ -380,13 +383,13 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         try program.source.write(to: source, atomically: true, encoding: .utf8)
         let exe = dir.appendingPathComponent("lesson")
         let compile = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: exe, typecheckOnly: false),
-                                         environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+                                         environment: toolchain.environment, directory: options.root, cleanup: abandonedWork(work), timeout: options.lessonTimeout)
         let diags = CompilerDiagnostics.parse(compile.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
         guard case .exited(0) = compile.end, fm.isExecutableFile(atPath: exe.path) else { return .failed(diags, compile) }
         for f in (try? fm.contentsOfDirectory(at: runDir, includingPropertiesForKeys: nil)) ?? [] { try? fm.removeItem(at: f) }
         let defaultTimeout = options.cellTimeout
         let run = try Subprocess.runLesson(exe, environment: programEnvironment(crashDir: crashDir), directory: options.root,
-                                           runDirectory: runDir, workDirectory: work, threads: options.threadsPerLesson,
+                                           runDirectory: runDir, workDirectory: abandonedWork(work), threads: options.threadsPerLesson,
                                            cellTimeout: { _, t in t > 0 ? t : defaultTimeout }, limits: containmentLimits)
         let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout,
                             fileSizeLimit: options.effectiveFileSizeLimit)
@@ -460,7 +463,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let source = work.appendingPathComponent("probe-\(target.index).swift")
         try program.source.write(to: source, atomically: true, encoding: .utf8)
         let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
-                                     environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+                                     environment: toolchain.environment, directory: options.root, cleanup: abandonedWork(work), timeout: options.lessonTimeout)
         let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
         let mine = diags.filter { $0.severity == .error && Collector.lineIn(target, $0.line) }
         var r = CellResult(cellIndex: target.index, status: .ok)

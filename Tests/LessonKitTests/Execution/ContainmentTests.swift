@@ -17,7 +17,12 @@ final class ContainmentTests: XCTestCase {
              _ change: (inout SwiftCellExecutor.Options) -> Void = { _ in }) throws -> (results: [Int: CellResult], dir: URL) {
         let dir = try makeTempDirectory()
         let ex = try executor(dir, cellTimeout: cellTimeout, change)
-        return (try ex.execute(file: file, cells: lessonCells(markdown, file: file)), dir)
+        let results = try ex.execute(file: file, cells: lessonCells(markdown, file: file))
+        // Whatever the lesson did, nothing of it is left: no process, no work folder.
+        XCTAssertEqual(Self.processes(containing: dir.path), [], "processes of the lesson remain")
+        let work = dir.appendingPathComponent(".lessons-cache/work")
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? [], [], "work folders remain")
+        return (results, dir)
     }
 
     func errors(_ r: CellResult?) -> [String] { (r?.diagnostics ?? []).filter { $0.severity == .error }.map(\.description) }
@@ -262,14 +267,15 @@ final class ContainmentTests: XCTestCase {
     // MARK: `lessons` interrupted (#17.4)
 
     /// Starts `lessons build` on a lesson whose cell starts a background process and sleeps,
-    /// sends `signal` once the cell runs, and lists what is left: processes, work folders.
-    func interrupt(with signal: Int32) throws -> (processes: [pid_t], work: [String]) {
+    /// sends `signal` once the cell runs (or, `whileCompiling`, once the compiler runs), and
+    /// lists what is left: processes, work folders.
+    func interrupt(with signal: Int32, whileCompiling: Bool = false) throws -> (processes: [pid_t], work: [String]) {
         let exe = try lessonsExecutable()
         let dir = try makeTempDirectory()
         let token = "int-\(UUID().uuidString.prefix(8))"
         let lessons = dir.appendingPathComponent("Lessons")
         try FileManager.default.createDirectory(at: lessons, withIntermediateDirectories: true)
-        try """
+        var text = """
             # T
 
             ```swift
@@ -280,7 +286,11 @@ final class ContainmentTests: XCTestCase {
             print("ready")
             sleep(300)
             ```
-            """.write(to: lessons.appendingPathComponent("t.md"), atomically: true, encoding: .utf8)
+
+            """
+        // Many cells: compiling takes seconds, time enough to be interrupted in the middle.
+        if whileCompiling { for i in 0..<150 { text += "```swift\nlet v\(i) = (0..<10).map { Double($0) * \(i).5 }.reduce(0, +)\n```\n\n" } }
+        try text.write(to: lessons.appendingPathComponent("t.md"), atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = exe
         p.arguments = ["build", "--lessons", "Lessons", "--output", "Output", "--products", try RuntimeProducts.directory.get().path]
@@ -288,14 +298,15 @@ final class ContainmentTests: XCTestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        // Wait for the cell to print (its background process is then running).
+        // Wait for the cell to print (its background process is then running), or the compiler.
+        let ready = whileCompiling ? dir.path + "/.lessons-cache/work/" : token
         let deadline = Date().addingTimeInterval(120)
-        while Self.processes(containing: token).isEmpty && Date() < deadline { usleep(100_000) }
-        XCTAssertFalse(Self.processes(containing: token).isEmpty, "the cell did not start")
-        usleep(300_000)
+        while Self.processes(containing: ready).isEmpty && Date() < deadline { usleep(50_000) }
+        XCTAssertFalse(Self.processes(containing: ready).isEmpty, "the lesson did not start")
+        if !whileCompiling { usleep(300_000) }
         kill(p.processIdentifier, signal)
         p.waitUntilExit()
-        // The lifeline is noticed at once; give the killed session a moment to be reaped.
+        // Give the killed session a moment to be reaped.
         let settle = Date().addingTimeInterval(5)
         while !Self.processes(containing: token).isEmpty || !Self.processes(containing: dir.path).isEmpty {
             if Date() > settle { break }
@@ -320,6 +331,19 @@ final class ContainmentTests: XCTestCase {
 
     func testSIGKILLOfLessonsLeavesNoProcessAndNoWorkFolder() throws {
         let left = try interrupt(with: SIGKILL)
+        XCTAssertEqual(left.processes, [])
+        XCTAssertEqual(left.work, [])
+    }
+
+    /// The compiler too: before, SIGKILL of `lessons` left swift-frontend running and the work folder.
+    func testSIGKILLOfLessonsWhileCompilingLeavesNoProcessAndNoWorkFolder() throws {
+        let left = try interrupt(with: SIGKILL, whileCompiling: true)
+        XCTAssertEqual(left.processes, [])
+        XCTAssertEqual(left.work, [])
+    }
+
+    func testSIGINTOfLessonsWhileCompilingLeavesNoProcessAndNoWorkFolder() throws {
+        let left = try interrupt(with: SIGINT, whileCompiling: true)
         XCTAssertEqual(left.processes, [])
         XCTAssertEqual(left.work, [])
     }
