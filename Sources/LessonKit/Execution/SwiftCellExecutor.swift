@@ -240,28 +240,6 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         }
     }
 
-    /// Runs several lessons, `options.jobs` at a time. Results are keyed by file.
-    public func executeAll(_ lessons: [(file: String, cells: [Cell])]) -> [String: Result<[Int: CellResult], Error>] {
-        final class Box: @unchecked Sendable { var out: [String: Result<[Int: CellResult], Error>] = [:] }
-        let box = Box()
-        let outLock = NSLock()
-        let slots = DispatchSemaphore(value: max(1, options.jobs))
-        let group = DispatchGroup()
-        progress?.begin(total: lessons.filter { $0.cells.contains { $0.runs } }.count)
-        for lesson in lessons {
-            slots.wait()
-            group.enter()
-            DispatchQueue.global().async {
-                defer { slots.signal(); group.leave() }
-                let r = Result { try self.execute(file: lesson.file, cells: lesson.cells) }
-                outLock.withLock { box.out[lesson.file] = r }
-            }
-        }
-        group.wait()
-        progress?.end()
-        return box.out
-    }
-
     var resultsDirectory: URL { options.cacheDirectory.appendingPathComponent("results") }
 
     /// The key covers what decides the results: cell code and the options that change how it
