@@ -365,10 +365,12 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let diags = CompilerDiagnostics.parse(compile.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
         guard case .exited(0) = compile.end, fm.isExecutableFile(atPath: exe.path) else { return .failed(diags, compile) }
         for f in (try? fm.contentsOfDirectory(at: runDir, includingPropertiesForKeys: nil)) ?? [] { try? fm.removeItem(at: f) }
+        // Each cell's limit from its own options, not from what the program says in `begin`.
         let defaultTimeout = options.cellTimeout
+        let timeouts = Dictionary(uniqueKeysWithValues: cells.map { ($0.index, $0.options.timeout ?? defaultTimeout) })
         let run = try Subprocess.runLesson(exe, environment: programEnvironment(crashDir: crashDir), directory: options.root,
                                            runDirectory: runDir, workDirectory: abandonedWork(work), threads: options.threadsPerLesson,
-                                           cellTimeout: { _, t in t > 0 ? t : defaultTimeout }, limits: containmentLimits)
+                                           cellTimeout: { cell, _ in timeouts[cell] ?? defaultTimeout }, limits: containmentLimits)
         let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout,
                             fileSizeLimit: options.effectiveFileSizeLimit)
         var results = Collector.collect(file: file, cells: cells, runDir: runDir, crashDir: crashDir, run: run, limits: limits)
