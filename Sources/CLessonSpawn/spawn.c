@@ -111,6 +111,33 @@ static void kill_session(void) {
     }
 }
 
+// Writes this process's pid into DIR/cgroup.procs (joins the cgroup). 0 or an errno.
+static int join_cgroup(const char *dir) {
+    char path[4096], num[32];
+    int n = snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    if (n <= 0 || n >= (int)sizeof path) return ENAMETOOLONG;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    int len = snprintf(num, sizeof num, "%d\n", (int)getpid());
+    ssize_t w = write(fd, num, (size_t)len);
+    int e = w == len ? 0 : (w < 0 ? errno : EIO);
+    close(fd);
+    return e;
+}
+
+// Leaves the cgroup (back to its parent) and removes it, once the session is killed.
+static void remove_cgroup(const char *dir) {
+    char parent[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof parent) return;
+    memcpy(parent, dir, n + 1);
+    char *slash = strrchr(parent, '/');
+    if (!slash || slash == parent) return;
+    *slash = 0;
+    join_cgroup(parent);
+    for (int i = 0; i < 100 && rmdir(dir) != 0 && errno == EBUSY; i++) usleep(10000);
+}
+
 static void guard(const lk_spawn_request *r, pid_t program, int lifeline) {
     int status = 0;
     for (;;) {
@@ -126,6 +153,7 @@ static void guard(const lk_spawn_request *r, pid_t program, int lifeline) {
             if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
                 // The parent is gone: stop everything it started here and clean its folder.
                 kill_session();
+                if (r->cgroup_dir) remove_cgroup(r->cgroup_dir);
                 if (r->cleanup_path) {
                     char *const argv[] = { "rm", "-rf", "--", (char *)r->cleanup_path, NULL };
                     char *const envp[] = { NULL };
@@ -161,6 +189,10 @@ int lk_spawn(const lk_spawn_request *r, pid_t *guardian, pid_t *program) {
         // The guardian. Signals first: lessons' handlers (the Swift backtracer, SIGINT) must not run here.
         default_signals();
         if (setsid() < 0) fail(report[1], errno);
+        if (r->cgroup_dir) {
+            int e = join_cgroup(r->cgroup_dir);
+            if (e) fail(report[1], e);
+        }
         int exec_report[2];
         if (pipe2(exec_report, O_CLOEXEC) != 0) fail(report[1], errno);
         pid_t p = fork();

@@ -27,6 +27,9 @@ typedef struct {
     int inherit_count;
     int lifeline_fd;           // read end of the lifeline pipe (the guardian keeps it), or -1
     const char *cleanup_path;  // removed (rm -rf) by the guardian if the lifeline closes, or NULL
+    const char *cgroup_dir;    // a pids cgroup (made by the caller) the guardian joins before it
+                               // starts the program, so the kernel caps the session's processes;
+                               // removed by the guardian if the lifeline closes. NULL: none
     long long file_size_limit; // RLIMIT_FSIZE in bytes, 0: unchanged; SIGXFSZ is then ignored
                                // so a write past it fails (EFBIG) instead of killing the program
 } lk_spawn_request;

@@ -45,6 +45,8 @@ struct ContainmentLimits: Equatable {
     var maxMemoryBytes: Int
     /// RLIMIT_FSIZE of the program: only stops a disk-filling loop; far above the shown limit.
     var fileSizeLimit: Int
+    /// Where to make a pids cgroup for the lesson (nil, or not allowed: the sampled count only).
+    var cgroupParent: URL? = nil
 }
 
 /// What happened to a lesson program.
@@ -69,7 +71,7 @@ enum Subprocess {
         defer { output.closeBoth() }
         let start = Date()
         let (pid, lifeline) = try spawn(executable, arguments, environment: environment, directory: directory,
-                                        stdout: output.write, stderr: output.write, inherit: [], cleanup: cleanup, fileSizeLimit: 0)
+                                        stdout: output.write, stderr: output.write, inherit: [], cleanup: cleanup, cgroup: nil, fileSizeLimit: 0)
         defer { lifeline.closeBoth() }
         output.closeWrite()
         var captured: [UInt8] = []
@@ -97,10 +99,13 @@ enum Subprocess {
         let err = try openForWriting(runDirectory.appendingPathComponent("prelude.err"))
         defer { close(out); close(err) }
         let args = ProgramArguments(eventsFD: 3, runDirectory: runDirectory.path, threads: threads)
+        // The limit counts the guardian, which is in the cgroup too.
+        let cgroup = limits.cgroupParent.flatMap { ProcessCgroup.make(parent: $0, limit: limits.maxProcesses + 1) }
+        defer { cgroup?.remove() }
         let start = Date()
         let (ids, lifeline) = try spawn(executable, args.arguments, environment: environment, directory: directory,
                                         stdout: out, stderr: err, inherit: [events.write], cleanup: workDirectory,
-                                        fileSizeLimit: limits.fileSizeLimit)
+                                        cgroup: cgroup?.directory, fileSizeLimit: limits.fileSizeLimit)
         defer { lifeline.closeBoth() }
         let pid = ids.guardian
         // Only the child holds the event pipe's write end now: its end of file means every
@@ -141,7 +146,10 @@ enum Subprocess {
             let memory = members.reduce(0) { $0 + $1.residentBytes }
             peakProcesses = max(peakProcesses, members.count)
             peakMemory = max(peakMemory, memory)
-            if members.count > limits.maxProcesses { stopped = .processLimit(limits.maxProcesses); return true }
+            if members.count > limits.maxProcesses || (cgroup?.refusedForks ?? 0) > 0 {
+                stopped = .processLimit(limits.maxProcesses)
+                return true
+            }
             if memory > limits.maxMemoryBytes { stopped = .memoryLimit(bytes: limits.maxMemoryBytes); return true }
             return false
         })
@@ -161,7 +169,7 @@ enum Subprocess {
     /// Returns the guardian's pid (the session id; wait for it) and the program's, and the
     /// lifeline pipe: close it once the guardian has been waited for.
     static func spawn(_ executable: URL, _ arguments: [String], environment: [String: String], directory: URL?,
-                      stdout: Int32, stderr: Int32, inherit: [Int32], cleanup: URL?, fileSizeLimit: Int) throws
+                      stdout: Int32, stderr: Int32, inherit: [Int32], cleanup: URL?, cgroup: URL?, fileSizeLimit: Int) throws
         -> ((guardian: pid_t, program: pid_t), Pipes) {
         ChildSessions.shared.installTerminationHandlers()
         let lifeline = try Pipes.make()
@@ -172,15 +180,18 @@ enum Subprocess {
         let err: Int32 = executable.path.withCString { path in
             (directory?.path ?? "").withCString { dir in
                 (cleanup?.path ?? "").withCString { clean in
+                  (cgroup?.path ?? "").withCString { group in
                     inherit.withUnsafeBufferPointer { fds in
                         var r = lk_spawn_request(path: path, argv: argv.pointer, envp: envp.pointer,
                                                  directory: directory == nil ? nil : dir,
                                                  stdin_fd: -1, stdout_fd: stdout, stderr_fd: stderr,
                                                  inherit_fds: fds.baseAddress, inherit_count: Int32(fds.count),
                                                  lifeline_fd: lifeline.read, cleanup_path: cleanup == nil ? nil : clean,
+                                                 cgroup_dir: cgroup == nil ? nil : group,
                                                  file_size_limit: Int64(fileSizeLimit))
                         return ChildSessions.shared.spawning { let e = lk_spawn(&r, &guardian, &program); return (e, guardian) }
                     }
+                  }
                 }
             }
         }
@@ -346,5 +357,52 @@ public final class ChildSessions: @unchecked Sendable {
         kill(getpid(), sig)
         // If the signal did not end the process (it is blocked on some thread), exit anyway.
         _exit(128 + sig)
+    }
+}
+
+/// A pids cgroup for one lesson program, where the machine lets us make one (root with the
+/// cgroup v1 `pids` hierarchy, as here): the kernel then refuses the fork past the limit, so
+/// even a fork bomb cannot outrun the runner's sampling. Elsewhere the sampled count alone
+/// enforces the limit (a loop starting processes is stopped within half a second).
+struct ProcessCgroup {
+    let directory: URL
+    nonisolated(unsafe) private static var counter = 0
+    private static let lock = NSLock()
+
+    /// Names are `lessons-<pid of lessons>-<n>`, so a later run can remove those of a dead one.
+    static func make(parent: URL, limit: Int) -> ProcessCgroup? {
+        let n = lock.withLock { () -> Int in counter += 1; return counter }
+        let dir = parent.appendingPathComponent("lessons-\(getpid())-\(n)")
+        guard mkdir(dir.path, 0o755) == 0 else { return nil }
+        let g = ProcessCgroup(directory: dir)
+        guard (try? "\(limit)\n".write(to: dir.appendingPathComponent("pids.max"), atomically: false, encoding: .utf8)) != nil else {
+            g.remove()
+            return nil
+        }
+        return g
+    }
+
+    /// Forks the kernel refused because of the limit (`max N` in pids.events).
+    var refusedForks: Int {
+        guard let text = try? String(contentsOf: directory.appendingPathComponent("pids.events"), encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("max ") { return Int(line.dropFirst(4)) ?? 0 }
+        return 0
+    }
+
+    /// Removes the cgroup once its processes are gone (killed ones may take a moment to be reaped).
+    func remove() {
+        for _ in 0..<100 {
+            if rmdir(directory.path) == 0 || errno == ENOENT { return }
+            usleep(10_000)
+        }
+    }
+
+    /// Cgroups of a `lessons` that is gone (killed before its guardians could remove them).
+    static func removeAbandoned(in parent: URL) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix("lessons-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, let pid = pid_t(parts[1]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            _ = rmdir(parent.appendingPathComponent(name).path)
+        }
     }
 }

@@ -46,6 +46,10 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         public var environment: [String: String] = [:]
         /// Processes a lesson may have running at once (a fork bomb stops here, with a message).
         public var maxProcesses = 256
+        /// Where each lesson gets a pids cgroup enforcing `maxProcesses` in the kernel, when the
+        /// machine allows it (root and the cgroup v1 `pids` hierarchy); nil: never. Elsewhere
+        /// the runner's sampled count enforces the limit.
+        public var processCgroupParent: URL? = URL(fileURLWithPath: "/sys/fs/cgroup/pids")
         /// Resident memory of a lesson's processes together.
         public var maxMemoryBytes = 8 << 30
         /// Largest file a lesson program may write (a runaway print loop must not fill the
@@ -112,6 +116,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         buildID = Self.withRunnerSignature(id.finalizeHex(), products: products)
         Self.pruneModelStores(options.cacheDirectory.appendingPathComponent("models"), current: String(buildID.prefix(16)))
         Self.removeAbandonedWork(options.cacheDirectory.appendingPathComponent("work"))
+        if let p = options.processCgroupParent { ProcessCgroup.removeAbandoned(in: p) }
     }
 
     /// Work folders end in the pid of the `lessons` that made them; one whose `lessons` is gone
@@ -402,7 +407,8 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
 
     var containmentLimits: ContainmentLimits {
         ContainmentLimits(lessonTimeout: options.lessonTimeout, maxProcesses: options.maxProcesses,
-                          maxMemoryBytes: options.maxMemoryBytes, fileSizeLimit: options.effectiveFileSizeLimit)
+                          maxMemoryBytes: options.maxMemoryBytes, fileSizeLimit: options.effectiveFileSizeLimit,
+                          cgroupParent: options.processCgroupParent)
     }
 
     /// The lesson program's environment: exactly `options.environment` plus the model store

@@ -228,10 +228,31 @@ final class ContainmentTests: XCTestCase {
             ```
             """, cellTimeout: 60) { $0.maxProcesses = 40 }
         XCTAssertEqual(r[0]?.status, .trapped)
-        XCTAssertEqual(errors(r[0]), ["Lessons/t.md:3:1: error: the lesson had more than 40 processes running at once and was stopped in this cell (is a loop starting processes?); the cells after it did not run"])
+        XCTAssertEqual(errors(r[0]), ["Lessons/t.md:3:1: error: the lesson tried to run more than 40 processes at once and was stopped in this cell (is a loop starting processes?); the cells after it did not run"])
         XCTAssertEqual(r[1]?.status, .notRun)
         XCTAssertEqual(Self.processes(containing: dir.path), [], "processes of the lesson remain")
         _ = token
+    }
+
+    /// A real fork bomb: only where the kernel can cap it (a pids cgroup); on a machine without
+    /// one, an unbounded bomb could outgrow the runner's sampling, so the test is skipped.
+    func testAForkBombIsStoppedWhereAPidsCgroupIsAllowed() throws {
+        let parent = URL(fileURLWithPath: "/sys/fs/cgroup/pids")
+        guard let probe = ProcessCgroup.make(parent: parent, limit: 1) else {
+            throw XCTSkip("no writable pids cgroup at \(parent.path) (needs root and cgroup v1 pids); the sampled limit is tested above")
+        }
+        probe.remove()
+        let (r, _) = try run("""
+            # T
+
+            ```swift
+            while true { if fork() < 0 { usleep(1000) } }
+            ```
+            """, cellTimeout: 60) { $0.maxProcesses = 30 }
+        XCTAssertEqual(r[0]?.status, .trapped)
+        XCTAssertEqual(errors(r[0]), ["Lessons/t.md:3:1: error: the lesson tried to run more than 30 processes at once and was stopped in this cell (is a loop starting processes?); the cells after it did not run"])
+        let left = try FileManager.default.contentsOfDirectory(atPath: parent.path).filter { $0.hasPrefix("lessons-\(getpid())-") }
+        XCTAssertEqual(left, [], "the lesson's cgroup was not removed")
     }
 
     func testALessonOverItsMemoryLimitIsStoppedWithAMessage() throws {
