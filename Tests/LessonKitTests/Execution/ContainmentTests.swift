@@ -159,6 +159,19 @@ final class ContainmentTests: XCTestCase {
         XCTAssertEqual(reader.malformed, 1)
     }
 
+    /// Issue 12, item 5: the thread budget is explicit (an argument, handed to the engine by the
+    /// generated program), not OPENBLAS_NUM_THREADS derived from --jobs behind the user's back.
+    func testTheThreadBudgetReachesTheEngine() throws {
+        let (r, _) = try run("""
+            # T
+
+            ```swift
+            print(_LessonRuntime.threadBudget ?? 0, blasThreadCount, CommandLine.arguments.count)
+            ```
+            """) { $0.threadsPerLesson = 1; $0.environment["OPENBLAS_NUM_THREADS"] = nil }
+        XCTAssertEqual(r[0]?.text, "1 1 1\n")
+    }
+
     // MARK: containment (#17.2-5)
 
     /// Before: a background process started by a cell held the build until it exited.
