@@ -45,13 +45,15 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         /// variables to it. The library reads no environment itself.
         public var environment: [String: String] = [:]
         /// Processes a lesson may have running at once (a fork bomb stops here, with a message).
-        public var maxProcesses = 256
+        /// The course's lessons run one each (measured: peak 1, should-trap copies included).
+        public var maxProcesses = 64
         /// Where each lesson gets a pids cgroup enforcing `maxProcesses` in the kernel, when the
         /// machine allows it (root and the cgroup v1 `pids` hierarchy); nil: never. Elsewhere
         /// the runner's sampled count enforces the limit.
         public var processCgroupParent: URL? = URL(fileURLWithPath: "/sys/fs/cgroup/pids")
-        /// Resident memory of a lesson's processes together.
-        public var maxMemoryBytes = 8 << 30
+        /// Resident memory of a lesson's processes together. The course's lessons peak at 307 MB
+        /// (lesson 2, measured by the runner's sampling); 4 GB leaves room for bigger models.
+        public var maxMemoryBytes = 4 << 30
         /// Largest file a lesson program may write (a runaway print loop must not fill the
         /// disk); nil: 8 times the output limit, at least 512 MB.
         public var fileSizeLimit: Int? = nil
