@@ -207,15 +207,20 @@ int lk_spawn(const lk_spawn_request *r, pid_t *guardian, pid_t *program) {
             waitpid(p, NULL, 0);
             fail(report[1], got.err);
         }
-        report_t ok = { 0, p };
-        write_full(report[1], &ok, sizeof ok);
-        // Keep only the lifeline; /dev/null for 0-2 (a reader of lessons' output must not wait for us).
+        // Keep only the lifeline and the report pipe, /dev/null for 0-2 (a reader of lessons'
+        // output must not wait for us), before lessons is told: from then on another spawn may
+        // fork, and this copy must hold none of lessons' pipes (other lessons' lifelines, events).
         int lifeline = r->lifeline_fd >= 0 ? fcntl(r->lifeline_fd, F_DUPFD_CLOEXEC, 3) : -1;
-        int keep = lifeline >= 0 ? lifeline : 2;
+        int rep = fcntl(report[1], F_DUPFD_CLOEXEC, 3);
+        if (rep < 0) fail(report[1], errno);
         int null = open("/dev/null", O_RDWR);
-        if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); if (null > 2 && null != keep) close(null); }
-        for (int fd = 3; fd < keep; fd++) close(fd);
-        closefrom(keep + 1);
+        if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
+        int hi = lifeline > rep ? lifeline : rep;
+        for (int fd = 3; fd < hi; fd++) if (fd != lifeline && fd != rep) close(fd);
+        closefrom(hi + 1);
+        report_t ok = { 0, p };
+        write_full(rep, &ok, sizeof ok);
+        close(rep);
         guard(r, p, lifeline);
     }
     close(report[1]);

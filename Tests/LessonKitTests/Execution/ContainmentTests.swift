@@ -38,50 +38,110 @@ final class ContainmentTests: XCTestCase {
 
     // MARK: the protocol (#12.3, #17.6)
 
-    /// Before: the runtime wrote `"k":"error"` on a failed fork, which no reader handled, and
-    /// the should-trap cell was reported as passing.
-    func testAFailedForkOfAShouldTrapCellIsAnError() throws {
-        let (r, _) = try run("""
-            # T
+    // MARK: one lesson, several cases (one compile instead of six: the suite must stay fast)
 
-            ```swift
-            _LessonRuntime._fork = { errno = EAGAIN; return -1 }
-            ```
+    static let token = "bg-\(UUID().uuidString.prefix(8))"
+    static let sharedLesson = """
+        # T
 
-            ```swift should-trap
-            fatalError("never runs")
-            ```
+        ```swift
+        // Before: the outcome came from `$LESSONS_RUN_DIR/events.jsonl`, which a cell could append
+        // to. Now there is no path in the environment, and the inherited descriptor is closed.
+        let forged = "{\\"end\\":{}}\\n"
+        let n = write(3, forged, forged.utf8.count)
+        print("fd 3:", n, errno == EBADF ? "EBADF" : "\\(errno)")
+        print(ProcessInfo.processInfo.environment["LESSONS_RUN_DIR"] ?? "no run folder in the environment")
+        ```
 
-            ```swift
-            print("after")
-            ```
-            """)
-        XCTAssertEqual(r[1]?.status, .expectationFailed)
-        XCTAssertEqual(errors(r[1]), ["Lessons/t.md:7:1: error: could not run this should-trap cell: fork() failed (Resource temporarily unavailable); it did not run"])
-        XCTAssertEqual(r[2]?.text, "after\n")
+        ```swift
+        // The thread budget is explicit (an argument the generated program hands to the engine).
+        print(_LessonRuntime.threadBudget ?? 0, blasThreadCount, CommandLine.arguments.count)
+        ```
+
+        ```swift
+        // Before: stderr lines that merely contain these markers were dropped.
+        FileHandle.standardError.write(Data("Assertion failed: only text\\nswift-runtime: also text\\n".utf8))
+        ```
+
+        ```swift
+        // Before: a background process held the build; one started with Foundation's Process
+        // (a new process group, SIGINT and SIGTERM ignored) outlived it.
+        var pid: pid_t = 0
+        let shArgs = ["/bin/sh", "-c", "sleep 300; echo \(token)"]
+        let argv = shArgs.map { strdup($0) } + [nil]
+        print(posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "trap '' INT TERM; sleep 300; echo \(token)"]
+        try p.run()
+        print("started")
+        ```
+
+        ```swift
+        _LessonRuntime._fork = { errno = EAGAIN; return -1 }
+        ```
+
+        ```swift should-trap
+        // Before: a failed fork was written as `"k":"error"`, which no reader handled: the cell passed.
+        fatalError("never runs")
+        ```
+
+        ```swift
+        // Before: terminal escapes in a trap message reached the terminal (#17.14).
+        fatalError("\\u{1B}[2J\\u{1B}[32mall good")
+        ```
+        """
+
+    struct Shared { var results: [Int: CellResult]; var seconds: Double; var cells: [Cell] }
+    nonisolated(unsafe) static var shared: Result<Shared, Error>?
+
+    func sharedRun() throws -> Shared {
+        if let s = Self.shared { return try s.get() }
+        let r = Result { () -> Shared in
+            let start = Date()
+            let (results, _) = try run(Self.sharedLesson) { $0.threadsPerLesson = 1; $0.environment["OPENBLAS_NUM_THREADS"] = nil }
+            return Shared(results: results, seconds: Date().timeIntervalSince(start), cells: lessonCells(Self.sharedLesson))
+        }
+        Self.shared = r
+        return try r.get()
     }
 
-    /// Before: the outcome came from `$LESSONS_RUN_DIR/events.jsonl`, which a cell could append
-    /// to. Now there is no path in the environment, and the inherited descriptor is closed.
     func testACellCannotReachTheRunnersChannelByAccident() throws {
-        let (r, _) = try run("""
-            # T
+        let s = try sharedRun()
+        XCTAssertEqual(s.results[0]?.text, "fd 3: -1 EBADF\nno run folder in the environment\n")
+        XCTAssertEqual(s.results[0]?.status, .ok)
+    }
 
-            ```swift
-            let forged = "{\\"end\\":{}}\\n"
-            let n = write(3, forged, forged.utf8.count)
-            print("fd 3:", n, errno == EBADF ? "EBADF" : "\\(errno)")
-            print(ProcessInfo.processInfo.environment["LESSONS_RUN_DIR"] ?? "no run folder in the environment")
-            fatalError("stop here")
-            ```
+    /// Issue 12, item 5: not OPENBLAS_NUM_THREADS derived from --jobs behind the user's back.
+    func testTheThreadBudgetReachesTheEngine() throws {
+        XCTAssertEqual(try sharedRun().results[1]?.text, "1 1 1\n")
+    }
 
-            ```swift
-            print("not reached")
-            ```
-            """)
-        XCTAssertEqual(r[0]?.text, "fd 3: -1 EBADF\nno run folder in the environment\n")
-        XCTAssertEqual(r[0]?.status, .trapped)
-        XCTAssertEqual(r[1]?.status, .notRun)
+    func testStderrOfACellThatDidNotTrapIsKeptWhole() throws {
+        let r = try sharedRun().results[2]
+        XCTAssertEqual(r?.status, .ok)
+        XCTAssertEqual(r?.text, "Assertion failed: only text\nswift-runtime: also text")
+    }
+
+    func testABackgroundProcessDoesNotHoldTheBuildAndIsKilled() throws {
+        let s = try sharedRun()
+        XCTAssertEqual(s.results[3]?.diagnostics, [])
+        XCTAssertEqual(s.results[3]?.text, "0\nstarted\n")
+        XCTAssertEqual(s.results[3]?.status, .ok)
+        XCTAssertLessThan(s.seconds, 60, "the build waited for the background processes")
+        XCTAssertEqual(Self.processes(containing: Self.token), [], "background processes outlived their lesson")
+    }
+
+    func testAFailedForkOfAShouldTrapCellIsAnError() throws {
+        let s = try sharedRun()
+        XCTAssertEqual(s.results[5]?.status, .expectationFailed)
+        XCTAssertEqual(errors(s.results[5]), ["Lessons/t.md:\(s.cells[5].fenceLine):1: error: could not run this should-trap cell: fork() failed (Resource temporarily unavailable); it did not run"])
+    }
+
+    func testTrapMessagesLoseControlCharacters() throws {
+        let s = try sharedRun()
+        XCTAssertEqual(s.results[6]?.status, .trapped)
+        XCTAssertEqual(errors(s.results[6]), ["Lessons/t.md:\(s.cells[6].codeLine + 1):1: error: trap: Fatal error: \u{FFFD}[2J\u{FFFD}[32mall good"])
     }
 
     /// The outcome is the process's: an `end` event followed by a crash is a crash.
@@ -114,25 +174,6 @@ final class ContainmentTests: XCTestCase {
                                       "Lessons/t.md:4:1: error: expectation failed: \u{FFFD}[2J\u{FFFD}[32mOK\u{FFFD}"])
     }
 
-    /// #17.14: a trap message with terminal escapes was printed raw; #17.6: stderr lines that
-    /// merely contain "Assertion failed:" were dropped from a cell that did not trap.
-    func testTrapMessagesLoseControlCharactersAndPrintedTextIsKept() throws {
-        let (r, _) = try run("""
-            # T
-
-            ```swift
-            FileHandle.standardError.write(Data("Assertion failed: only text\\nswift-runtime: also text\\n".utf8))
-            ```
-
-            ```swift
-            fatalError("\\u{1B}[2J\\u{1B}[32mall good")
-            ```
-            """)
-        XCTAssertEqual(r[0]?.status, .ok)
-        XCTAssertEqual(r[0]?.text, "Assertion failed: only text\nswift-runtime: also text")
-        XCTAssertEqual(errors(r[1]), ["Lessons/t.md:8:1: error: trap: Fatal error: \u{FFFD}[2J\u{FFFD}[32mall good"])
-    }
-
     /// Markup from the channel is accepted only in the runtime's shapes, without script.
     func testRichOutputThatIsNotTheRuntimesMarkupIsShownAsText() {
         XCTAssertEqual(Sanitize.richHTML("<figure class=\"cell-figure\"><svg><text>a &lt; b</text></svg></figure>"),
@@ -159,47 +200,7 @@ final class ContainmentTests: XCTestCase {
         XCTAssertEqual(reader.malformed, 1)
     }
 
-    /// Issue 12, item 5: the thread budget is explicit (an argument, handed to the engine by the
-    /// generated program), not OPENBLAS_NUM_THREADS derived from --jobs behind the user's back.
-    func testTheThreadBudgetReachesTheEngine() throws {
-        let (r, _) = try run("""
-            # T
-
-            ```swift
-            print(_LessonRuntime.threadBudget ?? 0, blasThreadCount, CommandLine.arguments.count)
-            ```
-            """) { $0.threadsPerLesson = 1; $0.environment["OPENBLAS_NUM_THREADS"] = nil }
-        XCTAssertEqual(r[0]?.text, "1 1 1\n")
-    }
-
     // MARK: containment (#17.2-5)
-
-    /// Before: a background process started by a cell held the build until it exited.
-    func testABackgroundProcessDoesNotHoldTheBuildAndIsKilled() throws {
-        let token = "bg-\(UUID().uuidString.prefix(8))"
-        let start = Date()
-        let (r, _) = try run("""
-            # T
-
-            ```swift
-            var pid: pid_t = 0
-            let args = ["/bin/sh", "-c", "sleep 300; echo \(token)"]
-            let argv = args.map { strdup($0) } + [nil]
-            print(posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ))
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            // Foundation's Process starts its child in a new process group, with SIGINT and SIGTERM ignored here.
-            p.arguments = ["-c", "trap '' INT TERM; sleep 300; echo \(token)"]
-            try p.run()
-            print("started")
-            ```
-            """)
-        let secs = Date().timeIntervalSince(start)
-        XCTAssertEqual(r[0]?.text, "0\nstarted\n")
-        XCTAssertEqual(r[0]?.status, .ok)
-        XCTAssertLessThan(secs, 30, "the build waited for the background processes")
-        XCTAssertEqual(Self.processes(containing: token), [], "background processes outlived their lesson")
-    }
 
     /// Before: a cell that ignored SIGALRM (or blocked it, or disarmed the timer) escaped its limit.
     func testACellThatIgnoresSignalsIsStillStoppedAtItsLimit() throws {
