@@ -70,31 +70,47 @@ public enum EventCodec {
 /// Splits a byte stream into lines and decodes each; keeps a partial last line for the next chunk.
 public struct EventLineReader: Sendable {
     private var pending: [UInt8] = []
+    /// Bytes of `pending` already searched for a newline (a figure's line comes in many
+    /// chunks; each byte is looked at once).
+    private var searched = 0
     /// Lines that were not events (a cell that wrote to the descriptor on purpose, a cut line).
     public private(set) var malformed = 0
     /// Longest line kept while waiting for its end; a longer one is dropped as malformed (a
     /// figure is at most a few MB; the runner caps rich output per cell anyway).
     public var maxLine = 64 << 20
+    private var dropping = false
     public init() {}
 
     public mutating func feed(_ chunk: some Sequence<UInt8>) -> [RunnerEvent] {
         pending.append(contentsOf: chunk)
         var out: [RunnerEvent] = []
         var start = 0
-        while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            if nl > start {
+        while let nl = pending[max(start, searched)...].firstIndex(of: UInt8(ascii: "\n")) {
+            if dropping { dropping = false }
+            else if nl > start {
                 if let e = EventCodec.decode(line: pending[start..<nl]) { out.append(e) } else { malformed += 1 }
             }
             start = nl + 1
+            searched = start
         }
         pending.removeFirst(start)
-        if pending.count > maxLine { pending.removeAll(); malformed += 1 }
+        searched = pending.count
+        if pending.count > maxLine {
+            // Too long to be an event: drop it, and the rest of it up to its newline.
+            if !dropping { malformed += 1 }
+            dropping = true
+            pending.removeAll()
+            searched = 0
+        }
         return out
     }
 
     /// At the end of the stream: a last line without a newline is incomplete (the writer died mid-write).
     public mutating func finish() {
-        if !pending.isEmpty { malformed += 1; pending.removeAll() }
+        if !pending.isEmpty && !dropping { malformed += 1 }
+        pending.removeAll()
+        searched = 0
+        dropping = false
     }
 }
 

@@ -200,6 +200,27 @@ final class ContainmentTests: XCTestCase {
         XCTAssertEqual(reader.malformed, 1)
     }
 
+    /// A big figure comes in many chunks: each byte is searched once, and an overlong line is
+    /// dropped whole (counted once) without losing the events after it.
+    func testLongLinesAreReadInLinearTimeAndOverlongOnesDropped() {
+        let figure = RunnerEvent.rich(cell: 0, offset: 0, kind: .html, value: String(repeating: "x", count: 8 << 20))
+        let bytes = EventCodec.encode(figure) + EventCodec.encode(.end)
+        var reader = EventLineReader()
+        var got: [RunnerEvent] = []
+        let start = Date()
+        for i in stride(from: 0, to: bytes.count, by: 1 << 16) { got += reader.feed(bytes[i..<min(i + (1 << 16), bytes.count)]) }
+        let secs = Date().timeIntervalSince(start)
+        XCTAssertEqual(got, [figure, .end])
+        XCTAssertLessThan(secs, 5)  // measured: 0.54 s in a debug build (JSON decoding; was quadratic before)
+        var small = EventLineReader()
+        small.maxLine = 1000
+        var b = EventCodec.encode(figure) + EventCodec.encode(.end)
+        var events: [RunnerEvent] = []
+        while !b.isEmpty { events += small.feed(b.prefix(300)); b.removeFirst(min(300, b.count)) }
+        XCTAssertEqual(events, [.end])
+        XCTAssertEqual(small.malformed, 1)
+    }
+
     // MARK: containment (#17.2-5)
 
     /// Before: a cell that ignored SIGALRM (or blocked it, or disarmed the timer) escaped its limit.
