@@ -70,31 +70,47 @@ public enum EventCodec {
 /// Splits a byte stream into lines and decodes each; keeps a partial last line for the next chunk.
 public struct EventLineReader: Sendable {
     private var pending: [UInt8] = []
+    /// Bytes of `pending` already searched for a newline (a figure's line comes in many
+    /// chunks; each byte is looked at once).
+    private var searched = 0
     /// Lines that were not events (a cell that wrote to the descriptor on purpose, a cut line).
     public private(set) var malformed = 0
     /// Longest line kept while waiting for its end; a longer one is dropped as malformed (a
     /// figure is at most a few MB; the runner caps rich output per cell anyway).
     public var maxLine = 64 << 20
+    private var dropping = false
     public init() {}
 
     public mutating func feed(_ chunk: some Sequence<UInt8>) -> [RunnerEvent] {
         pending.append(contentsOf: chunk)
         var out: [RunnerEvent] = []
         var start = 0
-        while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            if nl > start {
+        while let nl = pending[max(start, searched)...].firstIndex(of: UInt8(ascii: "\n")) {
+            if dropping { dropping = false }
+            else if nl > start {
                 if let e = EventCodec.decode(line: pending[start..<nl]) { out.append(e) } else { malformed += 1 }
             }
             start = nl + 1
+            searched = start
         }
         pending.removeFirst(start)
-        if pending.count > maxLine { pending.removeAll(); malformed += 1 }
+        searched = pending.count
+        if pending.count > maxLine {
+            // Too long to be an event: drop it, and the rest of it up to its newline.
+            if !dropping { malformed += 1 }
+            dropping = true
+            pending.removeAll()
+            searched = 0
+        }
         return out
     }
 
     /// At the end of the stream: a last line without a newline is incomplete (the writer died mid-write).
     public mutating func finish() {
-        if !pending.isEmpty { malformed += 1; pending.removeAll() }
+        if !pending.isEmpty && !dropping { malformed += 1 }
+        pending.removeAll()
+        searched = 0
+        dropping = false
     }
 }
 
@@ -103,30 +119,25 @@ public struct EventLineReader: Sendable {
 public struct ProgramArguments: Equatable, Sendable {
     /// Inherited write end of the event pipe.
     public var eventsFD: Int32
-    /// Inherited read end of a pipe whose write end only the runner holds: end of file means
-    /// the runner is gone (even by SIGKILL), and the program stops its whole session.
-    public var lifelineFD: Int32?
     /// Folder where each cell's stdout/stderr files go (`cell-N.out`, `cell-N.err`).
     public var runDirectory: String
-    /// The runner's work folder for this lesson, removed by the program if the runner is gone.
-    public var workDirectory: String?
     /// Cores this lesson may use (`--jobs` shares the machine between lessons explicitly).
     public var threads: Int?
 
-    public init(eventsFD: Int32, lifelineFD: Int32? = nil, runDirectory: String, workDirectory: String? = nil, threads: Int? = nil) {
-        self.eventsFD = eventsFD; self.lifelineFD = lifelineFD; self.runDirectory = runDirectory
-        self.workDirectory = workDirectory; self.threads = threads
+    public init(eventsFD: Int32, runDirectory: String, threads: Int? = nil) {
+        self.eventsFD = eventsFD; self.runDirectory = runDirectory; self.threads = threads
     }
 
     static let prefix = "--lessons-"
 
     public var arguments: [String] {
         var a = ["\(Self.prefix)events-fd=\(eventsFD)", "\(Self.prefix)run-dir=\(runDirectory)"]
-        if let l = lifelineFD { a.append("\(Self.prefix)lifeline-fd=\(l)") }
-        if let w = workDirectory { a.append("\(Self.prefix)work-dir=\(w)") }
         if let t = threads { a.append("\(Self.prefix)threads=\(t)") }
         return a
     }
+
+    /// `arguments` without the runner's.
+    public static func withoutRunnerArguments(_ arguments: [String]) -> [String] { arguments.filter { !$0.hasPrefix(prefix) } }
 
     /// The runner's arguments among `arguments` (nil when the program was started by hand).
     public static func parse(_ arguments: [String]) -> ProgramArguments? {
@@ -136,7 +147,6 @@ public struct ProgramArguments: Equatable, Sendable {
             values[String(a[a.index(a.startIndex, offsetBy: prefix.count)..<eq])] = String(a[a.index(after: eq)...])
         }
         guard let fd = values["events-fd"].flatMap({ Int32($0) }), let dir = values["run-dir"], !dir.isEmpty else { return nil }
-        return ProgramArguments(eventsFD: fd, lifelineFD: values["lifeline-fd"].flatMap { Int32($0) }, runDirectory: dir,
-                                workDirectory: values["work-dir"], threads: values["threads"].flatMap { Int($0) })
+        return ProgramArguments(eventsFD: fd, runDirectory: dir, threads: values["threads"].flatMap { Int($0) })
     }
 }

@@ -1,8 +1,8 @@
 // The writer side of the runner protocol (the event type is LessonProtocol.RunnerEvent; the
 // reader is LessonKit/Execution/Collector.swift).
 //
-// The runner starts the program with `ProgramArguments` (an inherited event pipe, a lifeline
-// pipe, the run directory) and compiles the lesson into one program that calls
+// The runner starts the program with `ProgramArguments` (an inherited event pipe, the run
+// directory, the thread budget) and compiles the lesson into one program that calls
 // `_LessonRuntime.begin(cell:timeout:)` before each cell. Per cell:
 //   DIR/cell-N.out   the cell's stdout (fd 1 is redirected there)
 //   DIR/cell-N.err   the cell's stderr (trap messages land here)
@@ -18,7 +18,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 import LessonProtocol
 
 /// Entry points used by generated lesson programs. Not for lesson authors.
@@ -26,7 +25,6 @@ public enum _LessonRuntime {
     nonisolated(unsafe) static var runDir: String? = nil
     nonisolated(unsafe) static var eventsFD: Int32 = -1
     nonisolated(unsafe) static var currentCell = -1
-    nonisolated(unsafe) static var workDir: String? = nil
     /// Cores this lesson may use, from the runner (`ProgramArguments.threads`); nil when run by
     /// hand. The generated program hands it to the engine before the first cell.
     public nonisolated(unsafe) private(set) static var threadBudget: Int? = nil
@@ -38,18 +36,14 @@ public enum _LessonRuntime {
     public static func start() {
         guard let args = ProgramArguments.parse(CommandLine.arguments) else { return }
         runDir = args.runDirectory
-        workDir = args.workDirectory
         threadBudget = args.threads
+        // The cells see the program's arguments as if it had been started with none.
+        CommandLine.arguments = ProgramArguments.withoutRunnerArguments(CommandLine.arguments)
         // Take the event pipe: a high descriptor, closed on exec (a program a cell starts does
         // not inherit it), and the inherited number closed, so a cell writing to fd 3 by
         // mistake gets EBADF instead of speaking for the runtime.
         eventsFD = fcntl(args.eventsFD, F_DUPFD_CLOEXEC, 500)
         close(args.eventsFD)
-        if let l = args.lifelineFD {
-            let fd = fcntl(l, F_DUPFD_CLOEXEC, 500)
-            close(l)
-            if fd >= 0 { watchLifeline(fd) }
-        }
         // Line-buffered so text printed just before a trap is not lost in a stdio buffer.
         setvbuf(stdout, nil, _IOLBF, 0)
     }
@@ -155,34 +149,6 @@ public enum _LessonRuntime {
         guard runDir != nil else { print(fallback()); return }
         let cell = lock.withLock { currentCell }
         send(.rich(cell: cell, offset: stdoutOffset(), kind: kind, value: value))
-    }
-
-    /// A thread blocked on the lifeline's read end. End of file means the runner is gone (it
-    /// was killed, even with SIGKILL, which it cannot catch): stop every process of this
-    /// lesson's session, remove the work folder, and exit.
-    static func watchLifeline(_ fd: Int32) {
-        var thread = pthread_t()
-        let box = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        box.pointee = fd
-        pthread_create(&thread, nil, { arg in
-            let fd = arg!.assumingMemoryBound(to: Int32.self).pointee
-            var byte: UInt8 = 0
-            while true {
-                let n = read(fd, &byte, 1)
-                if n < 0 && errno == EINTR { continue }
-                if n == 0 || n < 0 { break }
-            }
-            _LessonRuntime.runnerGone()
-        }, box)
-        pthread_detach(thread)
-    }
-
-    static func runnerGone() -> Never {
-        let sid = getsid(0)
-        Session.killAll(sid, except: getpid())
-        if let w = workDir { try? FileManager.default.removeItem(atPath: w) }
-        kill(-getpgrp(), SIGKILL)
-        _exit(137)
     }
 }
 

@@ -216,7 +216,7 @@ enum Collector {
             case .processLimit(let n):
                 r.status = .trapped
                 r.diagnostics.append(Diagnostic(file: file, line: cell.fenceLine, message:
-                    "the lesson had more than \(n) processes running at once and was stopped in this cell (is a loop starting processes?); the cells after it did not run"))
+                    "the lesson tried to run more than \(n) processes at once and was stopped in this cell (is a loop starting processes?); the cells after it did not run"))
                 r.outputs.append(.text("[stopped: process limit of \(n) exceeded]"))
             case .memoryLimit(let bytes):
                 r.status = .trapped

@@ -36,9 +36,11 @@ enum CompilerDiagnostics {
                 let mdLine = cell.map { $0.codeLine + n - 1 } ?? 1
                 result.append(Diagnostic(file: lessonFile, line: mdLine, column: 1, severity: d.severity,
                                          message: d.message + " (at the end of this cell; is a brace or quote left open?)"))
-            } else if d.severity == .error {
-                // An error in a module the lesson imports: report it as is.
-                result.append(d)
+            } else if d.severity == .error, let first = cells.first(where: { $0.runs }) {
+                // An error in another file (a module the lesson imports): reported in the lesson,
+                // at its first cell, naming the file; a diagnostic never names another file.
+                result.append(Diagnostic(file: lessonFile, line: first.fenceLine, column: 1, severity: .error,
+                                         message: "in \(d.file):\(d.line):\(d.column): \(d.message)"))
             }
         }
         // The same message can come twice (swift-frontend repeats some); keep the first.

@@ -83,22 +83,3 @@ enum ProgramGenerator {
         }
     }
 }
-
-/// Maps between absolute Markdown lines and (cell, offset) so cached results survive prose
-/// edits that move cells up or down.
-struct LineMap {
-    let cells: [Cell]
-
-    func lineCount(_ c: Cell) -> Int { max(1, c.code.split(separator: "\n", omittingEmptySubsequences: false).count) }
-
-    func relative(_ line: Int) -> (cell: Int, offset: Int)? {
-        for c in cells where line >= c.fenceLine && line <= c.codeLine + lineCount(c) {
-            return (c.index, line - c.codeLine)
-        }
-        return nil
-    }
-
-    func absolute(cell: Int, offset: Int) -> Int? {
-        cells.first { $0.index == cell }.map { $0.codeLine + offset }
-    }
-}

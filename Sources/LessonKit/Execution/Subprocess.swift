@@ -8,9 +8,8 @@
 //     the `begin` event), the number of processes and the memory of the session (sampled from
 //     /proc); the child cannot disarm them;
 //   - when the child ends, hits a limit, or `lessons` gets SIGINT/SIGTERM, every process of its
-//     session is killed; if `lessons` dies by SIGKILL, the lesson program sees its lifeline pipe
-//     close and stops its session itself (LessonRuntime), the compiler gets SIGKILL from the
-//     kernel (parent-death signal).
+//     session is killed; if `lessons` dies by SIGKILL, the child's guardian sees its lifeline
+//     pipe close, kills the session and removes the work folder (see lesson_spawn.h).
 
 import CLessonSpawn
 import Foundation
@@ -46,6 +45,8 @@ struct ContainmentLimits: Equatable {
     var maxMemoryBytes: Int
     /// RLIMIT_FSIZE of the program: only stops a disk-filling loop; far above the shown limit.
     var fileSizeLimit: Int
+    /// Where to make a pids cgroup for the lesson (nil, or not allowed: the sampled count only).
+    var cgroupParent: URL? = nil
 }
 
 /// What happened to a lesson program.
@@ -65,54 +66,58 @@ enum Subprocess {
     /// Runs the compiler (or another tool): merged stdout and stderr captured, killed with its
     /// whole session after `timeout` seconds.
     static func run(_ executable: URL, _ arguments: [String], environment: [String: String],
-                    directory: URL? = nil, timeout: Double) throws -> ProcessOutcome {
+                    directory: URL? = nil, cleanup: URL? = nil, timeout: Double) throws -> ProcessOutcome {
         let output = try Pipes.make()
         defer { output.closeBoth() }
         let start = Date()
-        let pid = try spawn(executable, arguments, environment: environment, directory: directory,
-                            stdout: output.write, stderr: output.write, inherit: [], parentDeathSignal: SIGKILL, fileSizeLimit: 0)
+        let (pid, lifeline) = try spawn(executable, arguments, environment: environment, directory: directory,
+                                        stdout: output.write, stderr: output.write, inherit: [], cleanup: cleanup, cgroup: nil, fileSizeLimit: 0)
+        defer { lifeline.closeBoth() }
         output.closeWrite()
         var captured: [UInt8] = []
         var timedOut = false
-        let status = Supervisor.supervise(pid: pid, readers: [output.read], deadline: { start.addingTimeInterval(timeout) },
+        let status = Supervisor.supervise(pid: pid.guardian, readers: [output.read], deadline: { start.addingTimeInterval(timeout) },
                                           onData: { _, bytes in captured += bytes }, onTick: { expired in
             if expired { timedOut = true; return true }
             return false
         })
         let seconds = Date().timeIntervalSince(start)
         let text = String(decoding: captured, as: UTF8.self)
-        if timedOut { return ProcessOutcome(end: .timedOut, stderr: text, seconds: seconds, pid: pid) }
-        return ProcessOutcome(end: status, stderr: text, seconds: seconds, pid: pid)
+        if timedOut { return ProcessOutcome(end: .timedOut, stderr: text, seconds: seconds, pid: pid.program) }
+        return ProcessOutcome(end: status, stderr: text, seconds: seconds, pid: pid.program)
     }
 
     /// Runs a lesson program: `ProgramArguments` after `arguments`, stdout/stderr to the given
     /// files (the runtime moves them to each cell's files), events read as they come so the
     /// cell's time limit is armed when the cell begins.
     static func runLesson(_ executable: URL, environment: [String: String], directory: URL, runDirectory: URL,
-                          workDirectory: URL, threads: Int?, cellTimeout: @escaping (Int, Double) -> Double,
+                          workDirectory: URL?, threads: Int?, cellTimeout: @escaping (Int, Double) -> Double,
                           limits: ContainmentLimits) throws -> LessonRun {
         let events = try Pipes.make()
-        let lifeline = try Pipes.make()
-        defer { events.closeBoth(); lifeline.closeBoth() }
+        defer { events.closeBoth() }
         let out = try openForWriting(runDirectory.appendingPathComponent("prelude.out"))
         let err = try openForWriting(runDirectory.appendingPathComponent("prelude.err"))
         defer { close(out); close(err) }
-        let args = ProgramArguments(eventsFD: 3, lifelineFD: 4, runDirectory: runDirectory.path,
-                                    workDirectory: workDirectory.path, threads: threads)
+        let args = ProgramArguments(eventsFD: 3, runDirectory: runDirectory.path, threads: threads)
+        // The limit counts the guardian, which is in the cgroup too.
+        let cgroup = limits.cgroupParent.flatMap { ProcessCgroup.make(parent: $0, limit: limits.maxProcesses + 1) }
+        defer { cgroup?.remove() }
         let start = Date()
-        let pid = try spawn(executable, args.arguments, environment: environment, directory: directory,
-                            stdout: out, stderr: err, inherit: [events.write, lifeline.read], parentDeathSignal: 0,
-                            fileSizeLimit: limits.fileSizeLimit)
+        let (ids, lifeline) = try spawn(executable, args.arguments, environment: environment, directory: directory,
+                                        stdout: out, stderr: err, inherit: [events.write], cleanup: workDirectory,
+                                        cgroup: cgroup?.directory, fileSizeLimit: limits.fileSizeLimit)
+        defer { lifeline.closeBoth() }
+        let pid = ids.guardian
         // Only the child holds the event pipe's write end now: its end of file means every
-        // process that inherited it is gone. The lifeline's write end stays here until the end.
+        // process that inherited it is gone.
         events.closeWrite()
-        lifeline.closeRead()
 
         var reader = EventLineReader()
         var received: [RunnerEvent] = []
         var cellDeadline: (cell: Int, at: Date, seconds: Double)?
         var stopped: StopReason?
         var peakProcesses = 1, peakMemory = 0
+        var nextSample = Date().addingTimeInterval(0.1)
         let lessonDeadline = start.addingTimeInterval(limits.lessonTimeout)
         let status = Supervisor.supervise(pid: pid, readers: [events.read], deadline: {
             min(lessonDeadline, cellDeadline?.at ?? .distantFuture)
@@ -132,17 +137,25 @@ enum Subprocess {
                 else { stopped = .lessonTimedOut(seconds: limits.lessonTimeout) }
                 return true
             }
-            let members = Session.members(of: pid).filter { !Session.isZombie($0.pid) }
+            // Processes and memory twice a second: a scan of /proc costs ~8 ms here (see
+            // Session.members), 1.5% of a core a running lesson at this rate.
+            guard Date() >= nextSample else { return false }
+            nextSample = Date().addingTimeInterval(0.5)
+            // The guardian (the session's leader, a copy of lessons) is not the lesson's.
+            let members = Session.members(of: pid).filter { !$0.zombie && $0.pid != pid }
             let memory = members.reduce(0) { $0 + $1.residentBytes }
             peakProcesses = max(peakProcesses, members.count)
             peakMemory = max(peakMemory, memory)
-            if members.count > limits.maxProcesses { stopped = .processLimit(limits.maxProcesses); return true }
+            if members.count > limits.maxProcesses || (cgroup?.refusedForks ?? 0) > 0 {
+                stopped = .processLimit(limits.maxProcesses)
+                return true
+            }
             if memory > limits.maxMemoryBytes { stopped = .memoryLimit(bytes: limits.maxMemoryBytes); return true }
             return false
         })
         reader.finish()
         return LessonRun(end: status, stopped: stopped, events: received, malformedEvents: reader.malformed,
-                         seconds: Date().timeIntervalSince(start), pid: pid, peakProcesses: peakProcesses, peakMemoryBytes: peakMemory)
+                         seconds: Date().timeIntervalSince(start), pid: ids.program, peakProcesses: peakProcesses, peakMemoryBytes: peakMemory)
     }
 
     static func openForWriting(_ url: URL) throws -> Int32 {
@@ -151,32 +164,42 @@ enum Subprocess {
         return fd
     }
 
-    /// Starts `executable` in a session of its own and registers the session, so SIGINT or
-    /// SIGTERM of `lessons` stops it (see `ChildSessions`).
+    /// Starts `executable` under a guardian in a session of its own (see lesson_spawn.h) and
+    /// registers the session, so SIGINT or SIGTERM of `lessons` stops it (see `ChildSessions`).
+    /// Returns the guardian's pid (the session id; wait for it) and the program's, and the
+    /// lifeline pipe: close it once the guardian has been waited for.
     static func spawn(_ executable: URL, _ arguments: [String], environment: [String: String], directory: URL?,
-                      stdout: Int32, stderr: Int32, inherit: [Int32], parentDeathSignal: Int32, fileSizeLimit: Int) throws -> pid_t {
+                      stdout: Int32, stderr: Int32, inherit: [Int32], cleanup: URL?, cgroup: URL?, fileSizeLimit: Int) throws
+        -> ((guardian: pid_t, program: pid_t), Pipes) {
         ChildSessions.shared.installTerminationHandlers()
+        let lifeline = try Pipes.make()
         let argv = CStrings([executable.path] + arguments)
         let envp = CStrings(environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
-        defer { argv.free(); envp.free() }
-        var pid: pid_t = 0
+        defer { argv.free(); envp.free(); lifeline.closeRead() }
+        var guardian: pid_t = 0, program: pid_t = 0
         let err: Int32 = executable.path.withCString { path in
             (directory?.path ?? "").withCString { dir in
-                inherit.withUnsafeBufferPointer { fds in
-                    var r = lk_spawn_request(path: path, argv: argv.pointer, envp: envp.pointer,
-                                             directory: directory == nil ? nil : dir,
-                                             stdin_fd: -1, stdout_fd: stdout, stderr_fd: stderr,
-                                             inherit_fds: fds.baseAddress, inherit_count: Int32(fds.count),
-                                             new_session: 1, parent_death_signal: parentDeathSignal,
-                                             file_size_limit: Int64(fileSizeLimit))
-                    return ChildSessions.shared.spawning { let e = lk_spawn(&r, &pid); return (e, pid) }
+                (cleanup?.path ?? "").withCString { clean in
+                  (cgroup?.path ?? "").withCString { group in
+                    inherit.withUnsafeBufferPointer { fds in
+                        var r = lk_spawn_request(path: path, argv: argv.pointer, envp: envp.pointer,
+                                                 directory: directory == nil ? nil : dir,
+                                                 stdin_fd: -1, stdout_fd: stdout, stderr_fd: stderr,
+                                                 inherit_fds: fds.baseAddress, inherit_count: Int32(fds.count),
+                                                 lifeline_fd: lifeline.read, cleanup_path: cleanup == nil ? nil : clean,
+                                                 cgroup_dir: cgroup == nil ? nil : group,
+                                                 file_size_limit: Int64(fileSizeLimit))
+                        return ChildSessions.shared.spawning { let e = lk_spawn(&r, &guardian, &program); return (e, guardian) }
+                    }
+                  }
                 }
             }
         }
         guard err == 0 else {
+            lifeline.closeBoth()
             throw ExecutionSetupError("cannot start \(executable.path): \(String(cString: strerror(err)))")
         }
-        return pid
+        return ((guardian, program), lifeline)
     }
 }
 
@@ -334,5 +357,52 @@ public final class ChildSessions: @unchecked Sendable {
         kill(getpid(), sig)
         // If the signal did not end the process (it is blocked on some thread), exit anyway.
         _exit(128 + sig)
+    }
+}
+
+/// A pids cgroup for one lesson program, where the machine lets us make one (root with the
+/// cgroup v1 `pids` hierarchy, as here): the kernel then refuses the fork past the limit, so
+/// even a fork bomb cannot outrun the runner's sampling. Elsewhere the sampled count alone
+/// enforces the limit (a loop starting processes is stopped within half a second).
+struct ProcessCgroup {
+    let directory: URL
+    nonisolated(unsafe) private static var counter = 0
+    private static let lock = NSLock()
+
+    /// Names are `lessons-<pid of lessons>-<n>`, so a later run can remove those of a dead one.
+    static func make(parent: URL, limit: Int) -> ProcessCgroup? {
+        let n = lock.withLock { () -> Int in counter += 1; return counter }
+        let dir = parent.appendingPathComponent("lessons-\(getpid())-\(n)")
+        guard mkdir(dir.path, 0o755) == 0 else { return nil }
+        let g = ProcessCgroup(directory: dir)
+        guard (try? "\(limit)\n".write(to: dir.appendingPathComponent("pids.max"), atomically: false, encoding: .utf8)) != nil else {
+            g.remove()
+            return nil
+        }
+        return g
+    }
+
+    /// Forks the kernel refused because of the limit (`max N` in pids.events).
+    var refusedForks: Int {
+        guard let text = try? String(contentsOf: directory.appendingPathComponent("pids.events"), encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("max ") { return Int(line.dropFirst(4)) ?? 0 }
+        return 0
+    }
+
+    /// Removes the cgroup once its processes are gone (killed ones may take a moment to be reaped).
+    func remove() {
+        for _ in 0..<100 {
+            if rmdir(directory.path) == 0 || errno == ENOENT { return }
+            usleep(10_000)
+        }
+    }
+
+    /// Cgroups of a `lessons` that is gone (killed before its guardians could remove them).
+    static func removeAbandoned(in parent: URL) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix("lessons-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, let pid = pid_t(parts[1]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            _ = rmdir(parent.appendingPathComponent(name).path)
+        }
     }
 }

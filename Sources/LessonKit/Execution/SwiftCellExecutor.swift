@@ -45,9 +45,15 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         /// variables to it. The library reads no environment itself.
         public var environment: [String: String] = [:]
         /// Processes a lesson may have running at once (a fork bomb stops here, with a message).
-        public var maxProcesses = 256
-        /// Resident memory of a lesson's processes together.
-        public var maxMemoryBytes = 8 << 30
+        /// The course's lessons run one each (measured: peak 1, should-trap copies included).
+        public var maxProcesses = 64
+        /// Where each lesson gets a pids cgroup enforcing `maxProcesses` in the kernel, when the
+        /// machine allows it (root and the cgroup v1 `pids` hierarchy); nil: never. Elsewhere
+        /// the runner's sampled count enforces the limit.
+        public var processCgroupParent: URL? = URL(fileURLWithPath: "/sys/fs/cgroup/pids")
+        /// Resident memory of a lesson's processes together. The course's lessons peak at 307 MB
+        /// (lesson 2, measured by the runner's sampling); 4 GB leaves room for bigger models.
+        public var maxMemoryBytes = 4 << 30
         /// Largest file a lesson program may write (a runaway print loop must not fill the
         /// disk); nil: 8 times the output limit, at least 512 MB.
         public var fileSizeLimit: Int? = nil
@@ -112,6 +118,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         buildID = Self.withRunnerSignature(id.finalizeHex(), products: products)
         Self.pruneModelStores(options.cacheDirectory.appendingPathComponent("models"), current: String(buildID.prefix(16)))
         Self.removeAbandonedWork(options.cacheDirectory.appendingPathComponent("work"))
+        if let p = options.processCgroupParent { ProcessCgroup.removeAbandoned(in: p) }
     }
 
     /// Work folders end in the pid of the `lessons` that made them; one whose `lessons` is gone
@@ -240,28 +247,6 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         }
     }
 
-    /// Runs several lessons, `options.jobs` at a time. Results are keyed by file.
-    public func executeAll(_ lessons: [(file: String, cells: [Cell])]) -> [String: Result<[Int: CellResult], Error>] {
-        final class Box: @unchecked Sendable { var out: [String: Result<[Int: CellResult], Error>] = [:] }
-        let box = Box()
-        let outLock = NSLock()
-        let slots = DispatchSemaphore(value: max(1, options.jobs))
-        let group = DispatchGroup()
-        progress?.begin(total: lessons.filter { $0.cells.contains { $0.runs } }.count)
-        for lesson in lessons {
-            slots.wait()
-            group.enter()
-            DispatchQueue.global().async {
-                defer { slots.signal(); group.leave() }
-                let r = Result { try self.execute(file: lesson.file, cells: lesson.cells) }
-                outLock.withLock { box.out[lesson.file] = r }
-            }
-        }
-        group.wait()
-        progress?.end()
-        return box.out
-    }
-
     var resultsDirectory: URL { options.cacheDirectory.appendingPathComponent("results") }
 
     /// The key covers what decides the results: cell code and the options that change how it
@@ -353,7 +338,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
             let source = dir.appendingPathComponent("main.swift")
             try program.source.write(to: source, atomically: true, encoding: .utf8)
             let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
-                                         environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+                                         environment: toolchain.environment, directory: options.root, cleanup: abandonedWork(work), timeout: options.lessonTimeout)
             if case .exited(0) = out.end { continue }
             let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: prefix)
                 .filter { $0.severity != .warning }
@@ -362,6 +347,9 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         }
         return nil
     }
+
+    /// What a child's guardian removes if `lessons` dies: the lesson's work folder, unless kept.
+    func abandonedWork(_ work: URL) -> URL? { options.keepWork ? nil : work }
 
     enum MainOutcome {
         case ran([Int: CellResult], [InputStamp])
@@ -380,14 +368,16 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         try program.source.write(to: source, atomically: true, encoding: .utf8)
         let exe = dir.appendingPathComponent("lesson")
         let compile = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: exe, typecheckOnly: false),
-                                         environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+                                         environment: toolchain.environment, directory: options.root, cleanup: abandonedWork(work), timeout: options.lessonTimeout)
         let diags = CompilerDiagnostics.parse(compile.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
         guard case .exited(0) = compile.end, fm.isExecutableFile(atPath: exe.path) else { return .failed(diags, compile) }
         for f in (try? fm.contentsOfDirectory(at: runDir, includingPropertiesForKeys: nil)) ?? [] { try? fm.removeItem(at: f) }
+        // Each cell's limit from its own options, not from what the program says in `begin`.
         let defaultTimeout = options.cellTimeout
+        let timeouts = Dictionary(uniqueKeysWithValues: cells.map { ($0.index, $0.options.timeout ?? defaultTimeout) })
         let run = try Subprocess.runLesson(exe, environment: programEnvironment(crashDir: crashDir), directory: options.root,
-                                           runDirectory: runDir, workDirectory: work, threads: options.threadsPerLesson,
-                                           cellTimeout: { _, t in t > 0 ? t : defaultTimeout }, limits: containmentLimits)
+                                           runDirectory: runDir, workDirectory: abandonedWork(work), threads: options.threadsPerLesson,
+                                           cellTimeout: { cell, _ in timeouts[cell] ?? defaultTimeout }, limits: containmentLimits)
         let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout,
                             fileSizeLimit: options.effectiveFileSizeLimit)
         var results = Collector.collect(file: file, cells: cells, runDir: runDir, crashDir: crashDir, run: run, limits: limits)
@@ -419,7 +409,8 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
 
     var containmentLimits: ContainmentLimits {
         ContainmentLimits(lessonTimeout: options.lessonTimeout, maxProcesses: options.maxProcesses,
-                          maxMemoryBytes: options.maxMemoryBytes, fileSizeLimit: options.effectiveFileSizeLimit)
+                          maxMemoryBytes: options.maxMemoryBytes, fileSizeLimit: options.effectiveFileSizeLimit,
+                          cgroupParent: options.processCgroupParent)
     }
 
     /// The lesson program's environment: exactly `options.environment` plus the model store
@@ -460,7 +451,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let source = work.appendingPathComponent("probe-\(target.index).swift")
         try program.source.write(to: source, atomically: true, encoding: .utf8)
         let out = try Subprocess.run(toolchain.swiftc, compileArguments(source: source, output: nil, typecheckOnly: true),
-                                     environment: toolchain.environment, directory: options.root, timeout: options.lessonTimeout)
+                                     environment: toolchain.environment, directory: options.root, cleanup: abandonedWork(work), timeout: options.lessonTimeout)
         let diags = CompilerDiagnostics.parse(out.stderr, lessonFile: file, generatedPath: source.path, program: program, cells: cells)
         let mine = diags.filter { $0.severity == .error && Collector.lineIn(target, $0.line) }
         var r = CellResult(cellIndex: target.index, status: .ok)

@@ -43,6 +43,16 @@ final class RunnerUnitTests: XCTestCase {
         XCTAssertTrue(ds.first?.message.hasPrefix("in the lesson program's imports: missing required modules") ?? false)
     }
 
+    /// Issue 17, item 6: a diagnostic names the lesson's own file, never another one.
+    func testErrorsInOtherFilesAreReportedInTheLesson() {
+        let cells = lessonCells("# T\n\n```swift\nlet a = 1\n```\n", file: "Lessons/t.md")
+        let p = ProgramGenerator.main(file: "Lessons/t.md", cells: cells, modules: ["LessonRuntime"], defaultTimeout: 60)
+        let ds = CompilerDiagnostics.parse("Lessons/other.md:9:2: error: boom\n/x/VAE.swiftinterface:3:4: error: broken\n",
+                                           lessonFile: "Lessons/t.md", generatedPath: "/w/main.swift", program: p, cells: cells)
+        XCTAssertEqual(ds.map(\.description), ["Lessons/t.md:3:1: error: in Lessons/other.md:9:2: boom",
+                                               "Lessons/t.md:3:1: error: in /x/VAE.swiftinterface:3:4: broken"])
+    }
+
     func testTextAndRichOutputsInterleaveByOffset() {
         let svg = "<figure class=\"cell-figure\"><svg/></figure>"
         XCTAssertEqual(Collector.interleave(text: "first\nsecond\nthird\n", rich: [(6, .html, svg), (12, .math, "x")]),
