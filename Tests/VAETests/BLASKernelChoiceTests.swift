@@ -122,3 +122,26 @@ final class BLASKernelChoiceTests: XCTestCase {
         }
     }
 }
+
+/// The products a model's training step runs, from its step graph (what the sgemm bound is measured on).
+final class StepShapeTests: XCTestCase {
+    func testStepShapesAndFLOPsPerModel() {
+        var rng = SeededGenerator(seed: 1)
+        let vae = VAE(inputSize: 784, hiddenSize: 400, latentSize: 20, using: &rng)
+        // 784·400 + 400·40 + 20·400 + 400·784 multiply-adds forward, the same for dW, and dx for
+        // every layer but the first: 1.64 M multiply-adds.
+        XCTAssertEqual(VAEEngine.trainingFLOPsPerSample(of: vae), 3_280_000)
+        let shapes = VAEEngine.trainingStepShapes(of: vae, batch: 128)
+        XCTAssertEqual(shapes.count, 11)
+        XCTAssertEqual(shapes.map { "\($0.m)x\($0.n)x\($0.k)\($0.transposeA ? "T" : "")\($0.transposeB ? "t" : "")" },
+                       ["128x400x784t", "400x784x128T",                 // x → hidden: no dx for the data
+                        "128x40x400t", "128x400x40", "40x400x128T",     // the two heads, one product
+                        "128x400x20t", "128x20x400", "400x20x128T",
+                        "128x784x400t", "128x400x784", "784x400x128T"])
+        let hvae = HierarchicalVAE(inputSize: 784, hiddenSizes: [400, 200], latentSizes: [32, 16], using: &rng)
+        XCTAssertEqual(VAEEngine.trainingFLOPsPerSample(of: hvae), 3_539_200)
+        let ae = Autoencoder(inputSize: 784, hiddenSize: 400, codeSize: 20, using: &rng)
+        // 784·400 + 400·20 + 20·400 + 400·784 = 643 200 multiply-adds forward and for dW, 329 600 for dx.
+        XCTAssertEqual(VAEEngine.trainingFLOPsPerSample(of: ae), 3_232_000)
+    }
+}

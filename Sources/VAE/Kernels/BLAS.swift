@@ -94,14 +94,24 @@ extension VAEEngine {
         public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     }
 
-    /// The matrix products of one training step of an MLP VAE (784-400-20: `VAEShapes(batch: 128)`).
-    public static func trainingStepShapes(batch b: Int, input d: Int = 784, hidden h: Int = 400, latent l: Int = 20) -> [GEMMShape] {
-        [GEMMShape(m: b, n: h, k: d, transposeB: true), GEMMShape(m: b, n: 2 * l, k: h, transposeB: true),
-         GEMMShape(m: b, n: h, k: l, transposeB: true), GEMMShape(m: b, n: d, k: h, transposeB: true),
-         GEMMShape(m: b, n: h, k: d), GEMMShape(m: d, n: h, k: b, transposeA: true),
-         GEMMShape(m: b, n: l, k: h), GEMMShape(m: h, n: l, k: b, transposeA: true),
-         GEMMShape(m: b, n: h, k: 2 * l), GEMMShape(m: 2 * l, n: h, k: b, transposeA: true),
-         GEMMShape(m: h, n: d, k: b, transposeA: true)]
+    /// The matrix products of one training step of `model` on `batch` rows, as the compiled
+    /// step runs them whole (each lane runs its half of the rows or output units of each):
+    /// per layer the forward product, the input gradient (not for the data), the weight gradient.
+    /// Empty for a model the compiled step does not describe.
+    public static func trainingStepShapes<M: TrainableModel>(of model: M, batch b: Int) -> [GEMMShape] {
+        guard let g = (model as? any CompiledTrainable)?.stepGraph else { return [] }
+        var out: [GEMMShape] = []
+        for l in g.layers {
+            out.append(GEMMShape(m: b, n: l.fanOut, k: l.fanIn, transposeB: true))
+            if l.input != 0 { out.append(GEMMShape(m: b, n: l.fanIn, k: l.fanOut)) }
+            out.append(GEMMShape(m: l.fanOut, n: l.fanIn, k: b, transposeA: true))
+        }
+        return out
+    }
+
+    /// FLOPs of one training sample of `model` in the compiled step (its products' FLOPs per row).
+    public static func trainingFLOPsPerSample<M: TrainableModel>(of model: M) -> Double {
+        trainingStepShapes(of: model, batch: 1).reduce(0) { $0 + $1.flops }
     }
 
     /// Best GFLOP/s (over `rounds` timed rounds) of OpenBLAS sgemm on `shapes` with `threads`
