@@ -9,7 +9,7 @@ final class BLASKernelChoiceTests: XCTestCase {
 
     /// vae_blas_plan on Swift values: (source, kernels, note, timings).
     func plan(user: String?, cache: String?, key: String? = nil, runnable: [String]? = nil)
-        -> (source: Int, kernels: String, note: String, timings: [String]) {
+        -> (source: Int, kernels: String, note: String, timings: [String], step: String) {
         var out = vae_blas_choice()
         let names = (runnable ?? self.runnable).map { strdup($0) }
         defer { names.forEach { free($0) } }
@@ -18,7 +18,7 @@ final class BLASKernelChoiceTests: XCTestCase {
             vae_blas_plan(user, cache, key ?? self.key, p.baseAddress, Int32(p.count), &out)
         }
         let choice = BLASKernelChoice(out)
-        return (Int(source), choice.kernels, choice.note ?? "", choice.timings.map { "\($0.name) \($0.seconds)" })
+        return (Int(source), choice.kernels, choice.note ?? "", choice.timings.map { "\($0.name) \($0.seconds)" }, choice.stepSGEMM)
     }
 
     func cacheText(_ timings: [(String, Double)], key: String? = nil) -> String {
@@ -73,6 +73,30 @@ final class BLASKernelChoiceTests: XCTestCase {
         XCTAssertEqual(p.kernels, "Cooperlake")
         XCTAssertEqual(p.timings, ["Cooperlake 0.00114748", "SkylakeX 0.001157135", "Haswell 0.002060096"])
         XCTAssertEqual(p.note, "")
+        XCTAssertEqual(p.step, "OpenBLAS")
+    }
+
+    /// oneDNN's sgemm, where installed, is a candidate for the step's products only: the fastest
+    /// OpenBLAS set is still chosen for everything else.
+    func testOneDNNRunsTheStepWhenFasterAndOpenBLASKeepsItsFastestSet() {
+        let runnable = self.runnable + ["oneDNN-2.6.3"]
+        let faster = plan(user: nil, cache: cacheText([("Haswell", 2.0e-3), ("oneDNN-2.6.3", 0.91e-3), ("Cooperlake", 1.05e-3)]),
+                          runnable: runnable)
+        XCTAssertEqual(faster.source, VAE_KERNELS_CACHED)
+        XCTAssertEqual(faster.kernels, "Cooperlake")
+        XCTAssertEqual(faster.step, "oneDNN-2.6.3")
+        let slower = plan(user: nil, cache: cacheText([("Haswell", 2.0e-3), ("oneDNN-2.6.3", 1.2e-3), ("Cooperlake", 1.05e-3)]),
+                          runnable: runnable)
+        XCTAssertEqual(slower.kernels, "Cooperlake")
+        XCTAssertEqual(slower.step, "OpenBLAS")
+        // oneDNN uninstalled (or another version) since the probe: the file is foreign.
+        let gone = plan(user: nil, cache: cacheText([("Cooperlake", 1.05e-3), ("oneDNN-2.6.3", 0.91e-3)]))
+        XCTAssertEqual(gone.source, VAE_KERNELS_PROBED)
+        XCTAssertEqual(gone.note, "the cache file was not used: a kernel set this CPU cannot run (oneDNN-2.6.3)")
+        // Only oneDNN timed: no OpenBLAS set to choose, so a new probe.
+        let only = plan(user: nil, cache: cacheText([("oneDNN-2.6.3", 0.91e-3)]), runnable: runnable)
+        XCTAssertEqual(only.source, VAE_KERNELS_PROBED)
+        XCTAssertEqual(only.note, "the cache file was not used: no OpenBLAS kernel set timed")
     }
 
     func testTheUsersVariableWinsOverTheCache() {
@@ -119,6 +143,7 @@ final class BLASKernelChoiceTests: XCTestCase {
             XCTAssertEqual(c.source, .user)
             XCTAssertEqual(c.kernels.lowercased(), user.lowercased())
             XCTAssertEqual(c.description, "\(c.kernels) (the user's OPENBLAS_CORETYPE)")
+            XCTAssertEqual(c.stepSGEMM, "OpenBLAS")
         }
     }
 }

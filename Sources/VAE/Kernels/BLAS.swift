@@ -22,8 +22,11 @@ public struct BLASKernelChoice: Sendable, CustomStringConvertible {
         /// OpenBLAS's own pick (nothing else this CPU can run, or the probe failed).
         case openBLASDefault
     }
-    /// The set in use ("Cooperlake", "Haswell", ...).
+    /// The OpenBLAS set in use ("Cooperlake", "Haswell", ...).
     public let kernels: String
+    /// What runs the compiled training step's products: "OpenBLAS", or "oneDNN-x.y.z" where
+    /// oneDNN is installed and its sgemm timed faster.
+    public let stepSGEMM: String
     public let source: Source
     /// Seconds of one lane's matrix products of a VAE training step with each set timed, fastest first.
     public let timings: [(name: String, seconds: Double)]
@@ -38,6 +41,7 @@ public struct BLASKernelChoice: Sendable, CustomStringConvertible {
             withUnsafeBytes(of: &field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
         kernels = string(&c.kernels)
+        stepSGEMM = string(&c.step_sgemm)
         source = switch Int(c.source) {
         case VAE_KERNELS_USER: .user
         case VAE_KERNELS_CACHED: .cached
@@ -71,7 +75,7 @@ public struct BLASKernelChoice: Sendable, CustomStringConvertible {
         case .openBLASDefault: why = "OpenBLAS's own pick"
         }
         if let note { why += "; \(note)" }
-        return "\(kernels) (\(why))"
+        return "\(kernels) (\(why))" + (stepSGEMM == "OpenBLAS" ? "" : "; the training step's products on \(stepSGEMM)")
     }
 
     /// The choice made when the engine loaded.
@@ -114,9 +118,10 @@ extension VAEEngine {
         trainingStepShapes(of: model, batch: 1).reduce(0) { $0 + $1.flops }
     }
 
-    /// Best GFLOP/s (over `rounds` timed rounds) of OpenBLAS sgemm on `shapes` with `threads`
-    /// threads: the peak a training step made of these products could reach. One thread is timed
-    /// by its own CPU clock, so time spent preempted by other processes does not count.
+    /// Best GFLOP/s (over `rounds` timed rounds) of the products on `shapes`: with one thread on
+    /// what the compiled step runs them on (`BLASKernelChoice.stepSGEMM`), timed by the thread's
+    /// own CPU clock so that time spent preempted by other processes does not count; with more,
+    /// OpenBLAS on that many threads. The bound a training step made of these products could reach.
     public static func sgemmThroughput(_ shapes: [GEMMShape], threads: Int, rounds: Int = 20) -> Double {
         let saved = blasThreadCount
         openblasThreads(threads)
@@ -139,8 +144,13 @@ extension VAEEngine {
             let t0 = clock()
             for _ in 0..<10 {
                 for s in shapes {
-                    sgemm(s.transposeA, s.transposeB, m: s.m, n: s.n, k: s.k, a, lda: s.transposeA ? s.m : s.k,
-                          b, ldb: s.transposeB ? s.k : s.n, c, ldc: s.n)
+                    if threads == 1 {
+                        stepGEMM(s.transposeA, s.transposeB, m: s.m, n: s.n, k: s.k, a, lda: s.transposeA ? s.m : s.k,
+                                 b, ldb: s.transposeB ? s.k : s.n, c, ldc: s.n)
+                    } else {
+                        sgemm(s.transposeA, s.transposeB, m: s.m, n: s.n, k: s.k, a, lda: s.transposeA ? s.m : s.k,
+                              b, ldb: s.transposeB ? s.k : s.n, c, ldc: s.n)
+                    }
                 }
             }
             best = max(best, 10 * flops / (clock() - t0) / 1e9)

@@ -298,7 +298,7 @@ final class CompiledStep {
         for (i, l) in graph.layers.enumerated() {
             let k = l.fanIn, n = l.fanOut
             let x = UnsafePointer(value[l.input] + r0 * k), y = value[l.output] + r0 * n
-            sgemm(false, true, m: m, n: n, k: k, x, lda: k, P + layerW[i], ldb: k, y, ldc: n)
+            stepGEMM(false, true, m: m, n: n, k: k, x, lda: k, P + layerW[i], ldb: k, y, ldc: n)
             if l.output == graph.logits {
                 // The logits with the loss and dlogits fused into one pass over them.
                 vae_bias_bce_columns(y, P + layerB[i], input + r0 * D, grad[l.output]! + r0 * D, m, D, D, columnBCE)
@@ -405,7 +405,7 @@ final class CompiledStep {
         guard m > 0 else { return }
         headsBackward(hooks[l.layer], rows: r, lane: lane)
         guard let dx = l.dx else { return }
-        sgemm(false, false, m: m, n: l.fanIn, k: l.fanOut, l.dy + r0 * l.fanOut, lda: l.fanOut, P + l.w, ldb: l.fanIn,
+        stepGEMM(false, false, m: m, n: l.fanIn, k: l.fanOut, l.dy + r0 * l.fanOut, lda: l.fanOut, P + l.w, ldb: l.fanIn,
               beta: l.accumulate ? 1 : 0, dx + r0 * l.fanIn, ldc: l.fanIn)
         if let mask = l.mask { reluMask(dx + r0 * l.fanIn, mask + r0 * l.fanIn, count: m * l.fanIn) }
     }
@@ -420,7 +420,7 @@ final class CompiledStep {
         guard !o.isEmpty else { return }
         let B = current.rows, n0 = o.lowerBound
         let gw = G + l.w + n0 * l.fanIn, gb = G + l.b + n0
-        sgemm(true, false, m: o.count, n: l.fanIn, k: B, l.dy + n0, lda: l.fanOut, l.input, ldb: l.fanIn,
+        stepGEMM(true, false, m: o.count, n: l.fanIn, k: B, l.dy + n0, lda: l.fanOut, l.input, ldb: l.fanIn,
               beta: gradientIsZero ? 1 : 0, gw, ldc: l.fanIn)
         columnSums(l.dy + n0, rows: B, cols: o.count, ld: l.fanOut, into: gb)
         guard let u = current.update else { return }
