@@ -57,7 +57,7 @@ do {
     let train = try FashionMNIST.load(split: .train, directory: args.data)
     let test = try FashionMNIST.load(split: .test, directory: args.data)
     var rng = SeededGenerator(seed: args.seed)
-    print("vae-bench \(VAEEngine.version): model \(args.model), \(args.epochs) epochs, batch \(args.batch), \(args.threads) BLAS threads, seed \(args.seed))")
+    print("vae-bench \(VAEEngine.version): model \(args.model), \(args.epochs) epochs, batch \(args.batch), \(args.threads) BLAS threads, seed \(args.seed)")
     print("OpenBLAS kernels: \(VAEEngine.blasKernelChoice)")
     func waitTurn() {
         guard args.lockstep else { return }
