@@ -15,6 +15,11 @@
 #include <string.h>
 #include <time.h>
 
+// OpenBLAS's own entry points (blis.h brings BLIS's cblas.h, which lacks them).
+void openblas_set_num_threads(int);
+char *openblas_get_config(void);
+char *openblas_get_corename(void);
+
 static const int shapes[][5] = {  // {m, n, k, transposeA, transposeB}, as in blas_kernels.c
     {64, 400, 784, 0, 1}, {64, 40, 400, 0, 1}, {64, 400, 20, 0, 1}, {64, 784, 400, 0, 1},
     {64, 400, 784, 0, 0}, {64, 20, 400, 0, 0}, {64, 400, 40, 0, 0},
@@ -53,7 +58,7 @@ static void blis(int s) {
               A, lda, 1, B, ldb, 1, &zero, C, n, 1);
 }
 
-static void dnnl_f32(int s) {
+static void onednn_f32(int s) {
     const int *p = shapes[s];
     dnnl_sgemm(p[3] ? 'T' : 'N', p[4] ? 'T' : 'N', p[0], p[1], p[2], 1, A, p[3] ? p[0] : p[2], B, p[4] ? p[2] : p[1], 0, C, p[1]);
 }
@@ -94,7 +99,7 @@ static void setup_bf16(void) {
     }
 }
 
-static void dnnl_bf16(int s) {
+static void onednn_bf16(int s) {
     dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, mems[s][0]}, {DNNL_ARG_WEIGHTS, mems[s][1]}, {DNNL_ARG_DST, mems[s][2]}};
     check(dnnl_primitive_execute(prims[s], stream, 3, args), "execute");
     check(dnnl_stream_wait(stream), "wait");
@@ -152,7 +157,7 @@ int main(void) {
            openblas_get_config(), openblas_get_corename(), bli_info_get_version_str(),
            dnnl_version()->major, dnnl_version()->minor, dnnl_version()->patch, flops / 1e6, ROUNDS);
     const struct { const char *name; pass_fn f; } k[] = {
-        {"OpenBLAS sgemm", openblas}, {"BLIS sgemm", blis}, {"oneDNN sgemm (f32)", dnnl_f32}, {"oneDNN matmul bf16->f32", dnnl_bf16}};
+        {"OpenBLAS sgemm", openblas}, {"BLIS sgemm", blis}, {"oneDNN sgemm (f32)", onednn_f32}, {"oneDNN matmul bf16->f32", onednn_bf16}};
     for (int i = 0; i < 4; i++) {
         double err;
         const double t = time_kernel(k[i].f, &err);

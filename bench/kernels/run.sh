@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 out=$(mktemp -d)
+# OpenBLAS first, both for cblas.h and at link time: BLIS exports cblas_* too, and the first
+# library loaded wins.
 gcc -O2 -o "$out/gemm_candidates" gemm_candidates.c \
-  -I/usr/include/x86_64-linux-gnu/blis-openmp -I/usr/include/x86_64-linux-gnu/openblas-pthread \
-  -L/usr/lib/x86_64-linux-gnu/blis-openmp -L/usr/lib/x86_64-linux-gnu/openblas-pthread \
-  -Wl,-rpath,/usr/lib/x86_64-linux-gnu/blis-openmp -lblis -lopenblas -ldnnl -lm
+  -I/usr/include/x86_64-linux-gnu/openblas-pthread -I/usr/include/x86_64-linux-gnu/blis-openmp \
+  -L/usr/lib/x86_64-linux-gnu/openblas-pthread -L/usr/lib/x86_64-linux-gnu/blis-openmp \
+  -Wl,--no-as-needed -lopenblas -Wl,-rpath,/usr/lib/x86_64-linux-gnu/blis-openmp -lblis -ldnnl -lm
 OMP_NUM_THREADS=1 "$out/gemm_candidates"
