@@ -170,3 +170,42 @@ final class StepShapeTests: XCTestCase {
         XCTAssertEqual(VAEEngine.trainingFLOPsPerSample(of: ae), 3_232_000)
     }
 }
+
+/// The choice between one core and two while training runs, on given step times.
+final class ParallelismTunerTests: XCTestCase {
+    /// Runs `steps` steps from `first`, each taking `seconds(step, onTeam)`; returns the steps run on two cores.
+    func run(_ tuner: inout ParallelismTuner, _ steps: Range<Int>, _ seconds: (Int, Bool) -> Double) -> [Int] {
+        var team: [Int] = []
+        for s in steps {
+            let t = tuner.useTeam(step: s)
+            if t { team.append(s) }
+            tuner.record(step: s, seconds: seconds(s, t), full: true)
+        }
+        return team
+    }
+
+    func testProbesChooseTheFasterWayAndASlowdownProbesAgainAtOnce() {
+        var tuner = ParallelismTuner(enabled: true)
+        // A quiet machine: two cores take half the time; steps 0–3 probe one core, 4–7 two.
+        XCTAssertEqual(run(&tuner, 0..<100) { _, team in team ? 1.0 : 2.0 }, Array(4..<100))
+        XCTAssertEqual(tuner.period, 1920, "two cores clearly faster: the next probe is far off")
+        // Other work starts: the team's steps take 2.5 (one core would take 1.2). Eight slow steps
+        // in a row (100–107), then a probe from step 108: one core 108–111, two 112–115, then one core.
+        let team = run(&tuner, 100..<140) { _, team in team ? 2.5 : 1.2 }
+        XCTAssertEqual(team, Array(100..<108) + Array(112..<116))
+        XCTAssertEqual(tuner.probeStart, 108)
+        XCTAssertEqual(tuner.useTeam, false)
+        XCTAssertEqual(tuner.period, 96, "on one core, probe again soon")
+        // A disabled tuner (one core asked for) never uses the team.
+        var off = ParallelismTuner(enabled: false)
+        XCTAssertEqual(run(&off, 0..<20) { _, _ in 1 }, [])
+    }
+
+    func testOccasionalSlowStepsDoNotTriggerAProbe() {
+        var tuner = ParallelismTuner(enabled: true)
+        // Every seventh team step is slow (a page fault, a preemption): never eight in a row.
+        let team = run(&tuner, 0..<400) { s, team in team ? (s % 7 == 0 ? 5.0 : 1.0) : 2.0 }
+        XCTAssertEqual(team, Array(4..<400))
+        XCTAssertEqual(tuner.probeStart, 0)
+    }
+}

@@ -12,19 +12,27 @@ func trainingThreads(_ options: TrainingOptions) -> Int {
 /// step, a page fault or a preemption, says little), and one core must be clearly faster to
 /// be chosen: a wrong switch to one core costs half the speed, a wrong stay costs little.
 /// One-core probes cost a quiet machine time (each such step takes twice as long), so they
-/// are rare while two cores win clearly.
+/// are rare while two cores win clearly. When the load changes between probes (other work
+/// starts on the machine), the team's steps slow down: eight in a row more than twice the
+/// probe's team time start a new probe at once. (Without that, a probe on a quiet moment kept
+/// two lanes for 1920 steps while other builds ran, and the lanes spent 75% of the time waiting
+/// for each other at barriers: `vae-bench --profile`, load average 9 on 2 cores.)
 struct ParallelismTuner {
     let enabled: Bool
     let probe = 4
-    var period = 480, single = Double.infinity, team = Double.infinity, useTeam = true
+    /// The step the current probe began at.
+    private(set) var probeStart = 0
+    private(set) var period = 480, single = Double.infinity, team = Double.infinity, useTeam = true
+    private var slowTeamSteps = 0, probeNext = false
 
     init(enabled: Bool) { self.enabled = enabled }
 
     /// Whether this step runs on two cores.
     mutating func useTeam(step: Int) -> Bool {
         guard enabled else { return false }
-        let phase = step % period
-        if phase == 0 { single = .infinity; team = .infinity }
+        if probeNext || step - probeStart >= period { probeStart = step; probeNext = false }
+        let phase = step - probeStart
+        if phase == 0 { single = .infinity; team = .infinity; slowTeamSteps = 0 }
         if phase < probe { return false }
         if phase < 2 * probe { return true }
         if phase == 2 * probe {
@@ -37,7 +45,14 @@ struct ParallelismTuner {
 
     mutating func record(step: Int, seconds: Double, full: Bool) {
         guard enabled, full else { return }
-        let phase = step % period
-        if phase < probe { single = min(single, seconds) } else if phase < 2 * probe { team = min(team, seconds) }
+        let phase = step - probeStart
+        if phase < probe {
+            single = min(single, seconds)
+        } else if phase < 2 * probe {
+            team = min(team, seconds)
+        } else if useTeam {
+            slowTeamSteps = seconds > 2 * team ? slowTeamSteps + 1 : 0
+            if slowTeamSteps >= 8 { probeNext = true }
+        }
     }
 }
