@@ -186,13 +186,13 @@ final class ParallelismTunerTests: XCTestCase {
 
     func testProbesChooseTheFasterWayAndASlowdownProbesAgainAtOnce() {
         var tuner = ParallelismTuner(enabled: true)
-        // A quiet machine: two cores take half the time; steps 0–3 probe one core, 4–7 two.
-        XCTAssertEqual(run(&tuner, 0..<100) { _, team in team ? 1.0 : 2.0 }, Array(4..<100))
+        // A quiet machine: two cores take half the time; steps 0–7 probe one core, 8–15 two.
+        XCTAssertEqual(run(&tuner, 0..<100) { _, team in team ? 1.0 : 2.0 }, Array(8..<100))
         XCTAssertEqual(tuner.period, 1920, "two cores clearly faster: the next probe is far off")
         // Other work starts: the team's steps take 2.5 (one core would take 1.2). Eight slow steps
-        // in a row (100–107), then a probe from step 108: one core 108–111, two 112–115, then one core.
+        // in a row (100–107), then a probe from step 108: one core 108–115, two 116–123, then one core.
         let team = run(&tuner, 100..<140) { _, team in team ? 2.5 : 1.2 }
-        XCTAssertEqual(team, Array(100..<108) + Array(112..<116))
+        XCTAssertEqual(team, Array(100..<108) + Array(116..<124))
         XCTAssertEqual(tuner.probeStart, 108)
         XCTAssertEqual(tuner.useTeam, false)
         XCTAssertEqual(tuner.period, 96, "on one core, probe again soon")
@@ -201,11 +201,21 @@ final class ParallelismTunerTests: XCTestCase {
         XCTAssertEqual(run(&off, 0..<20) { _, _ in 1 }, [])
     }
 
+    /// A loaded machine's quiet moments: two of the eight team probe steps are fast (0.5), the
+    /// rest slow (3.0); one core takes 1.2 throughout. The median, not the fastest step, decides.
+    func testTheMedianOfTheProbeStepsDecides() {
+        var tuner = ParallelismTuner(enabled: true)
+        let team = run(&tuner, 0..<40) { s, team in team ? (s % 4 == 0 ? 0.5 : 3.0) : 1.2 }
+        XCTAssertEqual(team, Array(8..<16))
+        XCTAssertEqual(tuner.team, 3.0)
+        XCTAssertEqual(tuner.single, 1.2)
+    }
+
     func testOccasionalSlowStepsDoNotTriggerAProbe() {
         var tuner = ParallelismTuner(enabled: true)
         // Every seventh team step is slow (a page fault, a preemption): never eight in a row.
         let team = run(&tuner, 0..<400) { s, team in team ? (s % 7 == 0 ? 5.0 : 1.0) : 2.0 }
-        XCTAssertEqual(team, Array(4..<400))
+        XCTAssertEqual(team, Array(8..<400))
         XCTAssertEqual(tuner.probeStart, 0)
     }
 }
