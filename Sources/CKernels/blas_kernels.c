@@ -9,6 +9,12 @@
 // can run and keeps the fastest (`probe`). The timings are cached per machine in the user's
 // cache folder, so the probe runs once; a user's OPENBLAS_CORETYPE always wins.
 //
+// oneDNN's sgemm, where the library is installed (Debian libdnnl2, opened with dlopen so that
+// the engine does not depend on it), is one more candidate for the compiled training step's
+// products (`vae_step_sgemm`): on a 2-core Zen 5 it ran the step's lane products 14% faster
+// than OpenBLAS's best set (bench/README.md). The other products (the tape, evaluation) stay
+// on OpenBLAS, whose fastest set is chosen in any case.
+//
 // OpenBLAS reads OPENBLAS_CORETYPE only in gotoblas_dynamic_init, so a switch sets the variable
 // and re-runs that entry point. setenv is not safe while another thread may call getenv, so all
 // of this runs in a constructor, when the engine's library is loaded: before main, before any
@@ -106,6 +112,64 @@ static void cpu_model(char *out, size_t size) {
     snprintf(out, size, "%s", s);
 }
 
+// MARK: oneDNN, if installed
+
+typedef int (*dnnl_sgemm_fn)(char transa, char transb, long long m, long long n, long long k, float alpha,
+                             const float *a, long long lda, const float *b, long long ldb, float beta, float *c, long long ldc);
+typedef struct { int major, minor, patch; const char *hash; unsigned cpu_runtime, gpu_runtime; } dnnl_version_info;
+static dnnl_sgemm_fn onednn_sgemm;
+static void (*omp_set_threads)(int);
+static char onednn_name[32];
+static int step_on_onednn;
+
+/// Opens oneDNN if it is installed; its name with version ("oneDNN-2.6.3", one word as the cache file needs) in onednn_name.
+static int load_onednn(void) {
+    if (onednn_sgemm) return 1;
+    void *h = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!h) h = dlopen("libdnnl.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (!h) return 0;
+    dnnl_sgemm_fn f = (dnnl_sgemm_fn)dlsym(h, "dnnl_sgemm");
+    const dnnl_version_info *(*version)(void) = (const dnnl_version_info *(*)(void))dlsym(h, "dnnl_version");
+    if (!f || !version) { dlclose(h); return 0; }
+    // An OpenMP build runs each call on all cores unless told otherwise; inside a lane it must
+    // run on one (see vae_step_sgemm). A build without OpenMP has no such function and runs
+    // sequentially or on its own pool.
+    omp_set_threads = (void (*)(int))dlsym(h, "omp_set_num_threads");
+    const dnnl_version_info *v = version();
+    snprintf(onednn_name, sizeof onednn_name, "oneDNN-%d.%d.%d", v->major, v->minor, v->patch);
+    onednn_sgemm = f;
+    return 1;
+}
+
+/// oneDNN on one thread for the calling thread (each lane is one thread; OpenMP's thread count
+/// is a per-thread setting).
+static void onednn_one_thread(void) {
+    static __thread int done;
+    if (!done && omp_set_threads) omp_set_threads(1);
+    done = 1;
+}
+
+static void onednn_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                        float beta, float *c, int ldc) {
+    onednn_one_thread();
+    onednn_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void vae_step_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                    float beta, float *c, int ldc) {
+    if (step_on_onednn) {
+        onednn_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    } else {
+        cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+}
+
+int vae_step_sgemm_select(int onednn) {
+    if (onednn && !load_onednn()) return 0;
+    step_on_onednn = onednn;
+    return 1;
+}
+
 // MARK: The pure part (tested without timing anything)
 
 int vae_blas_fastest(const vae_kernel_timing *t, int n) {
@@ -161,18 +225,32 @@ static int parse_cache(const char *text, const char *key, const char *const *run
     return 1;
 }
 
+int vae_blas_decide(vae_blas_choice *c) {
+    vae_kernel_timing blas[VAE_MAX_KERNEL_SETS];
+    int n = 0, onednn = -1;
+    for (int i = 0; i < c->count; i++) {
+        if (strncmp(c->timings[i].name, "oneDNN", 6) == 0) onednn = i; else blas[n++] = c->timings[i];
+    }
+    const int best = vae_blas_fastest(blas, n);
+    if (best < 0) return 0;
+    snprintf(c->kernels, sizeof c->kernels, "%s", blas[best].name);
+    const int on = onednn >= 0 && vae_blas_fastest(&c->timings[onednn], 1) == 0 && c->timings[onednn].seconds < blas[best].seconds;
+    snprintf(c->step_sgemm, sizeof c->step_sgemm, "%s", on ? c->timings[onednn].name : "OpenBLAS");
+    return 1;
+}
+
 int vae_blas_plan(const char *user, const char *cache_text, const char *key, const char *const *runnable, int n_runnable,
                   vae_blas_choice *out) {
     out->count = 0; out->kernels[0] = 0; out->note[0] = 0;
+    snprintf(out->step_sgemm, sizeof out->step_sgemm, "OpenBLAS");
     if (user && *user) {
         snprintf(out->kernels, sizeof out->kernels, "%s", user);
         return out->source = VAE_KERNELS_USER;
     }
-    if (cache_text && parse_cache(cache_text, key, runnable, n_runnable, out)) {
-        const int best = vae_blas_fastest(out->timings, out->count);
-        snprintf(out->kernels, sizeof out->kernels, "%s", out->timings[best].name);
+    if (cache_text && parse_cache(cache_text, key, runnable, n_runnable, out) && vae_blas_decide(out)) {
         return out->source = VAE_KERNELS_CACHED;
     }
+    if (cache_text && out->note[0] == 0) snprintf(out->note, sizeof out->note, "no OpenBLAS kernel set timed");
     out->count = 0;
     if (cache_text) {
         char why[sizeof out->note];
@@ -226,16 +304,18 @@ enum { LANE_SHAPES = sizeof lane_shapes / sizeof lane_shapes[0] };
 
 /// Thread CPU seconds of one pass over the lane's products (preemption by other processes does
 /// not count; OpenBLAS runs single-threaded during the probe, as it does inside a lane).
-static double time_pass(const float *a, const float *b, float *c) {
+static double time_pass(const float *a, const float *b, float *c, int onednn) {
     const double t0 = thread_seconds();
     for (int s = 0; s < LANE_SHAPES; s++) {
         const int m = lane_shapes[s][0], n = lane_shapes[s][1], k = lane_shapes[s][2];
         const int ta = lane_shapes[s][3], tb = lane_shapes[s][4];
-        cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, 1.0f, a,
-                    ta ? m : k, b, tb ? k : n, 0.0f, c, n);
+        if (onednn) onednn_gemm(ta, tb, m, n, k, 1.0f, a, ta ? m : k, b, tb ? k : n, 0.0f, c, n);
+        else cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, 1.0f, a, ta ? m : k, b, tb ? k : n, 0.0f, c, n);
     }
     return thread_seconds() - t0;
 }
+
+static int is_onednn(const char *name) { return strncmp(name, "oneDNN", 6) == 0; }
 
 /// Times every candidate, rounds interleaved so that a change in the machine's load hits all
 /// alike; each keeps its best pass. A set more than 1.5x slower than the best after two rounds
@@ -262,14 +342,14 @@ static void probe(const char *const *names, int n, vae_blas_choice *out) {
     double best[VAE_MAX_KERNEL_SETS];
     int alive[VAE_MAX_KERNEL_SETS];
     for (int i = 0; i < n; i++) {
-        alive[i] = switch_to(names[i]);
+        alive[i] = is_onednn(names[i]) || switch_to(names[i]);
         best[i] = INFINITY;
-        if (alive[i]) (void)time_pass(a, b, c);  // warm-up: OpenBLAS's buffers, the caches
+        if (alive[i]) (void)time_pass(a, b, c, is_onednn(names[i]));  // warm-up: the libraries' buffers, the caches
     }
     for (int r = 0; r < ROUNDS; r++) {
         for (int i = 0; i < n; i++) {
-            if (!alive[i] || !switch_to(names[i])) continue;
-            const double t = time_pass(a, b, c);
+            if (!alive[i] || !(is_onednn(names[i]) || switch_to(names[i]))) continue;
+            const double t = time_pass(a, b, c, is_onednn(names[i]));
             if (t < best[i]) best[i] = t;
         }
         if (r == 1) {
@@ -361,10 +441,12 @@ __attribute__((constructor)) static void choose_blas_kernels(void) {
 
     // The sets OpenBLAS has and this CPU can run.
     const unsigned features = cpu_features();
-    const char *runnable[FAMILIES];
+    const char *runnable[FAMILIES + 1];
     int n = 0;
     for (int i = 0; i < FAMILIES; i++)
         if ((families[i].needs & ~features) == 0 && dlsym(RTLD_DEFAULT, families[i].table)) runnable[n++] = families[i].name;
+    const char *user_early = getenv("OPENBLAS_CORETYPE");
+    if (!(user_early && *user_early) && load_onednn()) runnable[n++] = onednn_name;
 
     // The key: CPU model, core count, OpenBLAS version ("OpenBLAS 0.3.21 DYNAMIC_ARCH ..." → "0.3.21").
     char model[64], version[32] = "unknown", key[192];
@@ -395,8 +477,7 @@ __attribute__((constructor)) static void choose_blas_kernels(void) {
             return;
         }
         probe(runnable, n, &choice);
-        const int best = vae_blas_fastest(choice.timings, choice.count);
-        if (best < 0) {
+        if (!vae_blas_decide(&choice)) {
             choice.source = VAE_KERNELS_DEFAULT;
             (void)switch_to(original);
             snprintf(choice.kernels, sizeof choice.kernels, "%s", corename());
@@ -404,7 +485,6 @@ __attribute__((constructor)) static void choose_blas_kernels(void) {
             unsetenv("OPENBLAS_CORETYPE");
             return;
         }
-        snprintf(choice.kernels, sizeof choice.kernels, "%s", choice.timings[best].name);
         char body[2048];
         if (!have_dir) {
             snprintf(choice.note, sizeof choice.note, "not cached: neither XDG_CACHE_HOME nor HOME is an absolute path");
@@ -420,4 +500,5 @@ __attribute__((constructor)) static void choose_blas_kernels(void) {
         choice.source = VAE_KERNELS_DEFAULT;
     }
     unsetenv("OPENBLAS_CORETYPE");  // the user had not set it; not for the processes we start
+    step_on_onednn = strcmp(choice.step_sgemm, "OpenBLAS") != 0 && onednn_sgemm != NULL;
 }

@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import VAE
 
@@ -179,6 +180,16 @@ final class GradientTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The same two checks with the step's products on oneDNN's sgemm, where it is installed
+    /// (the probe picks it where it is faster; tests run with OPENBLAS_CORETYPE set, so it does not).
+    func testCompiledStepOnOneDNN() throws {
+        let before = VAEEngine.blasKernelChoice.stepSGEMM != "OpenBLAS"
+        guard vae_step_sgemm_select(1) == 1 else { throw XCTSkip("oneDNN (libdnnl2) is not installed") }
+        defer { _ = vae_step_sgemm_select(before ? 1 : 0) }
+        testCompiledStepMatchesTapeForEveryModel()
+        testTwoThreadStepIsBitIdenticalToOneThread()
     }
 
     /// Two lanes on two threads (the training step on two cores) compute exactly what one

@@ -42,7 +42,8 @@ typedef struct {
 
 typedef struct {
     int source;                                      ///< VAE_KERNELS_*
-    char kernels[32];                                ///< the set in use
+    char kernels[32];                                ///< the OpenBLAS set in use
+    char step_sgemm[32];                             ///< what runs the compiled step's products: "OpenBLAS" or "oneDNN-x.y.z"
     int count;                                       ///< timings (probed now or read from the cache)
     vae_kernel_timing timings[VAE_MAX_KERNEL_SETS];
     char cache_path[1024];                           ///< this machine's cache file ("" if there is no cache folder)
@@ -61,6 +62,19 @@ int vae_blas_fastest(const vae_kernel_timing *timings, int n);
 /// cache file was not used in out->note). Fills `out` and returns its source.
 int vae_blas_plan(const char *user, const char *cache_text, const char *key, const char *const *runnable, int n_runnable,
                   vae_blas_choice *out);
+
+/// From c's timings: the fastest OpenBLAS set into c->kernels, and into c->step_sgemm "OpenBLAS"
+/// or oneDNN's timing name if oneDNN's sgemm was faster still. 0 if no OpenBLAS set was timed.
+int vae_blas_decide(vae_blas_choice *c);
+
+/// The compiled training step's matrix product (row-major C = alpha op(A) op(B) + beta C) on
+/// the library chosen at load: oneDNN's sgemm on one thread, or OpenBLAS's.
+void vae_step_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
+                    const float *b, int ldb, float beta, float *c, int ldc);
+
+/// Runs the step's products on oneDNN (1) or OpenBLAS (0) from now on, whatever the probe chose
+/// (tests); 0 if oneDNN is asked for and not installed.
+int vae_step_sgemm_select(int onednn);
 
 /// The cache file's text for `key` and c's timings into buf; 0 if it does not fit.
 int vae_blas_format_cache(const char *key, const vae_blas_choice *c, char *buf, size_t size);

@@ -22,8 +22,11 @@ public struct BLASKernelChoice: Sendable, CustomStringConvertible {
         /// OpenBLAS's own pick (nothing else this CPU can run, or the probe failed).
         case openBLASDefault
     }
-    /// The set in use ("Cooperlake", "Haswell", ...).
+    /// The OpenBLAS set in use ("Cooperlake", "Haswell", ...).
     public let kernels: String
+    /// What runs the compiled training step's products: "OpenBLAS", or "oneDNN-x.y.z" where
+    /// oneDNN is installed and its sgemm timed faster.
+    public let stepSGEMM: String
     public let source: Source
     /// Seconds of one lane's matrix products of a VAE training step with each set timed, fastest first.
     public let timings: [(name: String, seconds: Double)]
@@ -38,6 +41,7 @@ public struct BLASKernelChoice: Sendable, CustomStringConvertible {
             withUnsafeBytes(of: &field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
         kernels = string(&c.kernels)
+        stepSGEMM = string(&c.step_sgemm)
         source = switch Int(c.source) {
         case VAE_KERNELS_USER: .user
         case VAE_KERNELS_CACHED: .cached
@@ -71,7 +75,7 @@ public struct BLASKernelChoice: Sendable, CustomStringConvertible {
         case .openBLASDefault: why = "OpenBLAS's own pick"
         }
         if let note { why += "; \(note)" }
-        return "\(kernels) (\(why))"
+        return "\(kernels) (\(why))" + (stepSGEMM == "OpenBLAS" ? "" : "; the training step's products on \(stepSGEMM)")
     }
 
     /// The choice made when the engine loaded.
@@ -94,19 +98,30 @@ extension VAEEngine {
         public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     }
 
-    /// The matrix products of one training step of an MLP VAE (784-400-20: `VAEShapes(batch: 128)`).
-    public static func trainingStepShapes(batch b: Int, input d: Int = 784, hidden h: Int = 400, latent l: Int = 20) -> [GEMMShape] {
-        [GEMMShape(m: b, n: h, k: d, transposeB: true), GEMMShape(m: b, n: 2 * l, k: h, transposeB: true),
-         GEMMShape(m: b, n: h, k: l, transposeB: true), GEMMShape(m: b, n: d, k: h, transposeB: true),
-         GEMMShape(m: b, n: h, k: d), GEMMShape(m: d, n: h, k: b, transposeA: true),
-         GEMMShape(m: b, n: l, k: h), GEMMShape(m: h, n: l, k: b, transposeA: true),
-         GEMMShape(m: b, n: h, k: 2 * l), GEMMShape(m: 2 * l, n: h, k: b, transposeA: true),
-         GEMMShape(m: h, n: d, k: b, transposeA: true)]
+    /// The matrix products of one training step of `model` on `batch` rows, as the compiled
+    /// step runs them whole (each lane runs its half of the rows or output units of each):
+    /// per layer the forward product, the input gradient (not for the data), the weight gradient.
+    /// Empty for a model the compiled step does not describe.
+    public static func trainingStepShapes<M: TrainableModel>(of model: M, batch b: Int) -> [GEMMShape] {
+        guard let g = (model as? any CompiledTrainable)?.stepGraph else { return [] }
+        var out: [GEMMShape] = []
+        for l in g.layers {
+            out.append(GEMMShape(m: b, n: l.fanOut, k: l.fanIn, transposeB: true))
+            if l.input != 0 { out.append(GEMMShape(m: b, n: l.fanIn, k: l.fanOut)) }
+            out.append(GEMMShape(m: l.fanOut, n: l.fanIn, k: b, transposeA: true))
+        }
+        return out
     }
 
-    /// Best GFLOP/s (over `rounds` timed rounds) of OpenBLAS sgemm on `shapes` with `threads`
-    /// threads: the peak a training step made of these products could reach. One thread is timed
-    /// by its own CPU clock, so time spent preempted by other processes does not count.
+    /// FLOPs of one training sample of `model` in the compiled step (its products' FLOPs per row).
+    public static func trainingFLOPsPerSample<M: TrainableModel>(of model: M) -> Double {
+        trainingStepShapes(of: model, batch: 1).reduce(0) { $0 + $1.flops }
+    }
+
+    /// Best GFLOP/s (over `rounds` timed rounds) of the products on `shapes`: with one thread on
+    /// what the compiled step runs them on (`BLASKernelChoice.stepSGEMM`), timed by the thread's
+    /// own CPU clock so that time spent preempted by other processes does not count; with more,
+    /// OpenBLAS on that many threads. The bound a training step made of these products could reach.
     public static func sgemmThroughput(_ shapes: [GEMMShape], threads: Int, rounds: Int = 20) -> Double {
         let saved = blasThreadCount
         openblasThreads(threads)
@@ -129,8 +144,13 @@ extension VAEEngine {
             let t0 = clock()
             for _ in 0..<10 {
                 for s in shapes {
-                    sgemm(s.transposeA, s.transposeB, m: s.m, n: s.n, k: s.k, a, lda: s.transposeA ? s.m : s.k,
-                          b, ldb: s.transposeB ? s.k : s.n, c, ldc: s.n)
+                    if threads == 1 {
+                        stepGEMM(s.transposeA, s.transposeB, m: s.m, n: s.n, k: s.k, a, lda: s.transposeA ? s.m : s.k,
+                                 b, ldb: s.transposeB ? s.k : s.n, c, ldc: s.n)
+                    } else {
+                        sgemm(s.transposeA, s.transposeB, m: s.m, n: s.n, k: s.k, a, lda: s.transposeA ? s.m : s.k,
+                              b, ldb: s.transposeB ? s.k : s.n, c, ldc: s.n)
+                    }
                 }
             }
             best = max(best, 10 * flops / (clock() - t0) / 1e9)

@@ -9,6 +9,16 @@ typealias F8 = SIMD8<Float>
 @inline(__always) func load8(_ p: UnsafePointer<Float>) -> F8 { UnsafeRawPointer(p).loadUnaligned(as: F8.self) }
 @inline(__always) func store8(_ v: F8, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F8.self) }
 
+/// The compiled step's matrix product, C = alpha op(A) op(B) + beta C (row-major), on the
+/// library the kernel probe chose for it (oneDNN's sgemm on one thread, or OpenBLAS; blas_kernels.c).
+@inline(__always)
+func stepGEMM(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+              _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+              beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    vae_step_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                   beta, c, Int32(ldc))
+}
+
 /// Adam over a flat buffer (the C kernel, vectorized); with `clearGradient`, g is zeroed after use.
 @inline(__always)
 func adamSIMD(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,

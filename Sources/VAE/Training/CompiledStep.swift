@@ -11,17 +11,21 @@ import Glibc
 /// runs the forward pass and the input gradients (dx = dy W) of its own rows. Each weight
 /// gradient (dW = dyᵀ x, a sum over the whole batch) is cut into two halves of output units:
 /// each lane computes its half and applies Adam to it at once, while it is still in cache.
-/// A step is a sequence of phases with a barrier between them:
+/// A step is three phases with a barrier between them:
 ///
-///     phase 0:  forward pass of the lane's rows, dx of backward layer 0
-///     phase p:  dW + Adam of backward layer p−1 (the lane's half), dx of backward layer p
-///     (the input layer has no dx: its dW + Adam joins the last phase)
+///     phase 0:  forward pass of the lane's rows; dx of the backward layers before the first
+///               sampler (the decoder and the prior networks)
+///     phase 1:  the free-bits mask and the finite-loss check from both lanes' forward passes;
+///               dW + Adam of phase 0's layers (the lane's half); dx of the other layers
+///     phase 2:  dW + Adam of phase 1's layers
 ///
 /// so a weight is updated only after both lanes have used it for their dx, and each dW sees
 /// both lanes' dy. Everything between two products is row by row (the sampler's backward, the
 /// KL terms' gradients, ReLU masks), so a lane needs only its own rows of a node's gradient,
-/// and the backward order (`StepGraph.backwardOrder`) makes each node's gradient complete
-/// before the layer that produced it runs. With two cores, a helper thread runs lane 1
+/// and the backward order (`StepGraph.backwardOrder`), which each lane follows within a phase,
+/// makes each node's gradient complete before the layer that produced it runs. (A barrier per
+/// layer, as this step first had, gave the HVAE eight barriers a step; each costs a scheduler
+/// quantum whenever the other lane's core is taken by another process.) With two cores, a helper thread runs lane 1
 /// (`LaneTeam`); with one, the caller runs each phase for lane 0 and then lane 1. Both ways do
 /// the same arithmetic, so one core and two give bit-identical results.
 final class CompiledStep {
@@ -66,9 +70,12 @@ final class CompiledStep {
         let w: Int, b: Int, fanIn: Int, fanOut: Int
     }
     private(set) var backwardLayers: [BackwardLayer] = []
-    /// The input layer has no dx, so its dW needs no barrier of its own: it joins the phase
-    /// before (the last one).
-    var phaseCount: Int { backwardLayers.count + (backwardLayers.last!.dx == nil ? 0 : 1) }
+    /// The phase of each backward layer's dx (its dW + Adam comes one phase later): 0 for the
+    /// layers before the first sampler's backward, which needs the free-bits mask decided from
+    /// both lanes' forward passes, 1 for the rest. Everything inside a phase is row by row or a
+    /// lane's own half of a dW, so a phase needs no barrier inside it.
+    private(set) var phaseOf: [Int] = []
+    var phaseCount: Int { (phaseOf.max() ?? 0) + 2 }
 
     /// Where a step's rows come from: `indices` into the rows of `data`, and, for dynamic
     /// binarization, one uniform threshold per pixel; and its noise: per level, the uniform
@@ -133,6 +140,11 @@ final class CompiledStep {
                 w: layerW[i], b: layerB[i], fanIn: l.fanIn, fanOut: l.fanOut))
         }
         precondition(backwardLayers.count == graph.layers.count, "StepGraph: the backward order must list every layer once")
+        var phase = 0
+        for l in backwardLayers {
+            if case .sample = hooks[l.layer] { phase = 1 }
+            phaseOf.append(phase)
+        }
         load()
     }
 
@@ -233,12 +245,9 @@ final class CompiledStep {
         } else {
             if p == 1 { decide(lane: lane) }
             guard laneGoesOn[lane] else { return }
-            backwardWeights(backwardLayers[p - 1], part: lane)
+            for (i, l) in backwardLayers.enumerated() where phaseOf[i] == p - 1 { backwardWeights(l, part: lane) }
         }
-        if p < backwardLayers.count { backwardInput(backwardLayers[p], lane: lane) }
-        if p == backwardLayers.count - 1 && phaseCount == backwardLayers.count {
-            backwardWeights(backwardLayers[p], part: lane)
-        }
+        for (i, l) in backwardLayers.enumerated() where phaseOf[i] == p { backwardInput(l, lane: lane) }
     }
 
     /// Lane 0 takes the first half of the rows (rounded up), lane 1 the rest.
@@ -298,7 +307,7 @@ final class CompiledStep {
         for (i, l) in graph.layers.enumerated() {
             let k = l.fanIn, n = l.fanOut
             let x = UnsafePointer(value[l.input] + r0 * k), y = value[l.output] + r0 * n
-            sgemm(false, true, m: m, n: n, k: k, x, lda: k, P + layerW[i], ldb: k, y, ldc: n)
+            stepGEMM(false, true, m: m, n: n, k: k, x, lda: k, P + layerW[i], ldb: k, y, ldc: n)
             if l.output == graph.logits {
                 // The logits with the loss and dlogits fused into one pass over them.
                 vae_bias_bce_columns(y, P + layerB[i], input + r0 * D, grad[l.output]! + r0 * D, m, D, D, columnBCE)
@@ -405,7 +414,7 @@ final class CompiledStep {
         guard m > 0 else { return }
         headsBackward(hooks[l.layer], rows: r, lane: lane)
         guard let dx = l.dx else { return }
-        sgemm(false, false, m: m, n: l.fanIn, k: l.fanOut, l.dy + r0 * l.fanOut, lda: l.fanOut, P + l.w, ldb: l.fanIn,
+        stepGEMM(false, false, m: m, n: l.fanIn, k: l.fanOut, l.dy + r0 * l.fanOut, lda: l.fanOut, P + l.w, ldb: l.fanIn,
               beta: l.accumulate ? 1 : 0, dx + r0 * l.fanIn, ldc: l.fanIn)
         if let mask = l.mask { reluMask(dx + r0 * l.fanIn, mask + r0 * l.fanIn, count: m * l.fanIn) }
     }
@@ -420,7 +429,7 @@ final class CompiledStep {
         guard !o.isEmpty else { return }
         let B = current.rows, n0 = o.lowerBound
         let gw = G + l.w + n0 * l.fanIn, gb = G + l.b + n0
-        sgemm(true, false, m: o.count, n: l.fanIn, k: B, l.dy + n0, lda: l.fanOut, l.input, ldb: l.fanIn,
+        stepGEMM(true, false, m: o.count, n: l.fanIn, k: B, l.dy + n0, lda: l.fanOut, l.input, ldb: l.fanIn,
               beta: gradientIsZero ? 1 : 0, gw, ldc: l.fanIn)
         columnSums(l.dy + n0, rows: B, cols: o.count, ld: l.fanOut, into: gb)
         guard let u = current.update else { return }

@@ -8,26 +8,44 @@ func trainingThreads(_ options: TrainingOptions) -> Int {
 /// steps it times a few steps each way and keeps the faster until the next probe. On a quiet
 /// machine two cores win; while other processes keep both cores busy, the lanes wait for each
 /// other at every barrier and one core can be faster. Both ways compute the same numbers, so
-/// switching never changes the results. Each way is judged by its fastest probe step (one slow
-/// step, a page fault or a preemption, says little), and one core must be clearly faster to
-/// be chosen: a wrong switch to one core costs half the speed, a wrong stay costs little.
-/// One-core probes cost a quiet machine time (each such step takes twice as long), so they
-/// are rare while two cores win clearly.
+/// switching never changes the results. Each way is judged by the median of its probe steps:
+/// the fastest step (what this tuner first used) catches the quiet moments of a loaded machine
+/// and chose two lanes that then ran at half the speed of one (HVAE, load average 7 on 2
+/// cores: 11.4k samples/s at 23.6k per CPU-second, i.e. half a core on average, against JAX's
+/// 21.5k on one core). One core must be clearly faster to be chosen: a wrong switch to one core
+/// costs half the speed on a quiet machine. One-core probes cost a quiet machine time (each
+/// such step takes twice as long), so they are rare while two cores win clearly. When the load
+/// changes between probes, the team's steps slow down: eight in a row more than twice the
+/// probe's team time start a new probe at once.
 struct ParallelismTuner {
     let enabled: Bool
-    let probe = 4
-    var period = 480, single = Double.infinity, team = Double.infinity, useTeam = true
+    let probe = 8
+    /// The step the current probe began at.
+    private(set) var probeStart = 0
+    private(set) var period = 480, useTeam = true
+    /// Medians of the last probe's steps on one core and on two.
+    private(set) var single = Double.infinity, team = Double.infinity
+    private var singleTimes: [Double] = [], teamTimes: [Double] = []
+    private var slowTeamSteps = 0, probeNext = false
 
     init(enabled: Bool) { self.enabled = enabled }
+
+    private static func median(_ t: [Double]) -> Double {
+        guard !t.isEmpty else { return .infinity }
+        let s = t.sorted(), n = s.count
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+    }
 
     /// Whether this step runs on two cores.
     mutating func useTeam(step: Int) -> Bool {
         guard enabled else { return false }
-        let phase = step % period
-        if phase == 0 { single = .infinity; team = .infinity }
+        if probeNext || step - probeStart >= period { probeStart = step; probeNext = false }
+        let phase = step - probeStart
+        if phase == 0 { singleTimes = []; teamTimes = []; slowTeamSteps = 0 }
         if phase < probe { return false }
         if phase < 2 * probe { return true }
         if phase == 2 * probe {
+            single = Self.median(singleTimes); team = Self.median(teamTimes)
             useTeam = single > 0.75 * team
             // Two cores clearly faster (a quiet machine): probe again after a few epochs' worth.
             period = !useTeam ? 96 : team < 0.65 * single ? 1920 : 480
@@ -37,7 +55,14 @@ struct ParallelismTuner {
 
     mutating func record(step: Int, seconds: Double, full: Bool) {
         guard enabled, full else { return }
-        let phase = step % period
-        if phase < probe { single = min(single, seconds) } else if phase < 2 * probe { team = min(team, seconds) }
+        let phase = step - probeStart
+        if phase < probe {
+            singleTimes.append(seconds)
+        } else if phase < 2 * probe {
+            teamTimes.append(seconds)
+        } else if useTeam && phase > 2 * probe {
+            slowTeamSteps = seconds > 2 * team ? slowTeamSteps + 1 : 0
+            if slowTeamSteps >= 8 { probeNext = true }
+        }
     }
 }

@@ -7,7 +7,8 @@ public struct TrainingOptions {
     public var beta: Float = 1
     /// KL warm-up: the KL weight rises linearly from 0 to `beta` over this many epochs (0: `beta` throughout).
     public var klWarmupEpochs: Int = 0
-    /// Free bits λ in nats per latent dimension (0: off).
+    /// Free bits λ in nats per latent dimension (0: off). The VAE's objective has them; the HVAE's
+    /// and the autoencoder's do not (on the compiled step as on the tape).
     public var freeBits: Float = 0
     /// Resample binary pixels from the intensities each time a batch is drawn.
     public var dynamicBinarization = false
