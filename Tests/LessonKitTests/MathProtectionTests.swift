@@ -103,6 +103,18 @@ final class MathProtectionTests: XCTestCase {
         XCTAssertTrue(l.hasErrors)
     }
 
+    /// Pandoc's stricter dollar rules (issue 13): display math does not run across a blank line,
+    /// and a closing `$` followed by a digit does not close.
+    func testPandocDollarRules() {
+        let l = parse("Text\n\n$$\nx^2\n\ny and more.\n")
+        XCTAssertEqual(l.diagnostics.map(\.description), [
+            "Lessons/t.md:3:1: error: unterminated display math: `$$` opened here is not closed before the blank line 5 (display math ends at a blank line, as in Pandoc); close it with `$$` before the blank line, or write \\$\\$ for literal dollars",
+        ])
+        XCTAssertEqual(parse("$$\na\n  \nb$$\n").diagnostics.first?.line, 1, "a line of spaces is blank too")
+        XCTAssertEqual(parse("$$a\nb$$\n").formulas.map(\.tex), ["a\nb"], "one line break is fine")
+        XCTAssertEqual(parse("From $a$2 to $b$ here.\n").formulas.map(\.tex), ["a$2 to $b"], "the `$` before 2 does not close")
+    }
+
     /// A formula alone in a paragraph is a block of its own; an inline one keeps the
     /// punctuation after it on its line.
     func testLoneDisplayIsABlockAndInlineKeepsItsPunctuation() {

@@ -219,16 +219,28 @@ enum MathProtector {
             }
             if c == dollar {
                 if i + 1 < n, b[i + 1] == dollar {
-                    // display math: up to the next unescaped `$$`, across lines
-                    var k = i + 2, close: Int? = nil
-                    while k + 1 < n {
-                        if b[k] == backslash { k += 2; continue }
-                        if b[k] == dollar, b[k + 1] == dollar { close = k; break }
+                    // display math: up to the next unescaped `$$`, across lines but not across a
+                    // blank line (Pandoc's tex_math_dollars rule: a paragraph break ends it)
+                    var k = i + 2, close: Int? = nil, blankLine: Int? = nil
+                    var lineOfK = line
+                    scanning: while k + 1 < n {
+                        switch b[k] {
+                        case backslash: k += 2; continue scanning
+                        case newline:
+                            lineOfK += 1
+                            var m = k + 1
+                            while m < n, b[m] == space || b[m] == tab { m += 1 }
+                            if m < n, b[m] == newline { blankLine = lineOfK; break scanning }
+                        case dollar where b[k + 1] == dollar: close = k; break scanning
+                        default: break
+                        }
                         k += 1
                     }
                     guard let close else {
+                        let why = blankLine.map { "is not closed before the blank line \($0) (display math ends at a blank line, as in Pandoc); close it with `$$` before the blank line, or write \\$\\$ for literal dollars" }
+                            ?? "is never closed"
                         result.diagnostics.append(Diagnostic(file: file, line: line, column: column(at: i),
-                            message: "unterminated display math: `$$` opened here is never closed"))
+                            message: "unterminated display math: `$$` opened here \(why)"))
                         emit(c); i += 1; emit(b[i]); i += 1
                         continue
                     }
