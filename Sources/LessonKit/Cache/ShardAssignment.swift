@@ -115,6 +115,15 @@ public enum ShardAssignment {
         return tokens
     }
 
+    /// Whether the cells may write to the model cache at all (any `cached(`, `cachedFile(` or
+    /// course helper call, literal key or not).
+    public static func mayWriteModels(_ cells: [Cell]) -> Bool {
+        cells.contains { c in
+            c.runs && (c.code.contains("cached(") || c.code.contains("cachedFile(")
+                || helperPattern.firstMatch(in: c.code, range: NSRange(location: 0, length: (c.code as NSString).length)) != nil)
+        }
+    }
+
     private static let keyPattern = try! NSRegularExpression(pattern: #"(?<![A-Za-z0-9_])cached(?:File)?\s*\(\s*"([^"\\]*)"#)
     private static let helperPattern = try! NSRegularExpression(pattern: #"(?<![A-Za-z0-9_.])(func\s+)?(course[A-Z][A-Za-z0-9_]*)\s*\("#)
 
@@ -126,7 +135,7 @@ public enum ShardAssignment {
     }
 }
 
-/// Each lesson's last recorded run time (the sum of its cells' seconds), by lesson file.
+/// Each lesson's last recorded run time (wall seconds, compile included), by lesson file.
 /// Kept in `.lessons-cache/shards/run-times.json` and, with a shared cache, there too.
 public enum RunTimes {
     static func localURL(_ cache: URL) -> URL { cache.appendingPathComponent("shards").appendingPathComponent("run-times.json") }
@@ -145,13 +154,6 @@ public enum RunTimes {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         return (try? enc.encode(times)) ?? Data("{}".utf8)
-    }
-
-    /// The times in `lessons` (those with results) over `old`.
-    public static func merged(_ old: [String: Double], _ lessons: [Lesson]) -> [String: Double] {
-        var t = old
-        for l in lessons where !l.results.isEmpty { t[l.file] = l.results.values.reduce(0) { $0 + $1.seconds } }
-        return t
     }
 
     static func storeLocal(_ times: [String: Double], _ cache: URL?) {

@@ -98,12 +98,14 @@ struct ShardedExecution {
     /// A shard build's report (it writes no site), or nil for a whole build after recording its run times.
     func finish(_ course: Course, start: Date, phases: [(String, Double)]) throws -> BuildReport? {
         guard let mine, let spec = builder.shard else {
+            guard let shared else { return nil }
+            let measured = shared.measuredSeconds
             let old = RunTimes.loadLocal(builder.cacheDirectory)
-            let now = RunTimes.merged(old, course.lessons)
+            let now = old.merging(measured) { _, new in new }
             if now != old { RunTimes.storeLocal(now, builder.cacheDirectory) }
-            if let shared, shared.store != nil, course.lessons.contains(where: { !$0.results.isEmpty }) {
+            if shared.store != nil, !measured.isEmpty {
                 let remote = shared.recordedRunTimes(lessonsFolder: lessonsFolder, localCache: nil).times
-                let merged = RunTimes.merged(remote, course.lessons)
+                let merged = remote.merging(measured) { _, new in new }
                 if merged != remote { shared.storeRunTimes(merged, lessonsFolder: lessonsFolder) }
             }
             return nil

@@ -41,6 +41,7 @@ public final class SharedCacheExecutor: CellExecutor, @unchecked Sendable {
     private var dataHash: String?
     private var prints: FileFingerprints
     private let warnSink: (String) -> Void
+    private var _seconds: [String: Double] = [:]
 
     public init(inner: SwiftCellExecutor, store: BlobStore?, requireCached: Bool, warn: ((String) -> Void)? = nil) {
         self.inner = inner
@@ -55,13 +56,17 @@ public final class SharedCacheExecutor: CellExecutor, @unchecked Sendable {
 
     public var stats: Stats { lock.withLock { _stats } }
 
+    /// The wall time of each lesson of this build when it last ran (here, or where its results
+    /// were made), by file: what the next shard assignment balances by. Unknown ones are absent.
+    public var measuredSeconds: [String: Double] { lock.withLock { _seconds } }
+
     /// One line for the build's summary, e.g. `shared cache http://…: 2 fetched, 1 stored`.
     public var summary: String? {
         guard let store else { return nil }
         let s = stats
         var line = "shared cache \(store.displayName): \(s.fetched) fetched, \(s.stored) stored"
         if s.modelsFetched + s.modelsStored > 0 { line += ", \(s.modelsFetched) models fetched, \(s.modelsStored) stored" }
-        if let why = s.unreachable { line += "; unreachable (\(why)), \(s.ranLocally) lesson\(s.ranLocally == 1 ? "" : "s") ran locally" }
+        if let why = s.unreachable { line += "; unreachable (\(why)): \(s.ranLocally) lesson\(s.ranLocally == 1 ? "" : "s") ran here only (results in .lessons-cache/, not shared)" }
         return line
     }
 
@@ -74,6 +79,7 @@ public final class SharedCacheExecutor: CellExecutor, @unchecked Sendable {
         let useCache = inner.options.useCache
         if useCache && localHit(key: key, cells: runnable) {
             let results = try inner.execute(file: file, cells: cells)
+            noteSeconds(file, readSeconds(key))
             // A warm local cache still publishes what the shared one lacks (one HEAD per lesson).
             let shared = sharedKey(key)
             if attempt("looking up \(file)", { try $0.exists("ac/" + shared) }) == false {
@@ -83,6 +89,7 @@ public final class SharedCacheExecutor: CellExecutor, @unchecked Sendable {
         }
         if useCache, let s = available(), fetch(s, file: file, key: key, cells: runnable) {
             lock.withLock { _stats.fetched += 1 }
+            noteSeconds(file, readSeconds(key))
             return try inner.execute(file: file, cells: cells)
         }
         if requireCached {
@@ -91,10 +98,19 @@ public final class SharedCacheExecutor: CellExecutor, @unchecked Sendable {
         }
         if let s = available() { fetchModels(s, for: modelGroups[file] ?? [file]) }
         let before = modelSnapshot()
+        let start = Date()
         let results = try inner.execute(file: file, cells: cells)
-        let made = modelSnapshot().filter { before[$0.key] != $0.value }.keys.sorted()
-        if available() != nil { publish(file: file, key: key, shared: sharedKey(key), models: made) }
-        else if store != nil { lock.withLock { _stats.ranLocally += 1 } }
+        let seconds = Date().timeIntervalSince(start)
+        writeSeconds(key, seconds)
+        noteSeconds(file, seconds)
+        // New or changed model files; with other lessons running at once (here or in another
+        // shard process on this machine) some may be theirs, so a lesson that calls no model
+        // cache at all claims none, and one that does may list a few extra (harmless: the list
+        // only says what to fetch before running its group).
+        let made = ShardAssignment.mayWriteModels(runnable) ? modelSnapshot().filter { before[$0.key] != $0.value }.keys.sorted() : []
+        if store != nil && !publish(file: file, key: key, shared: sharedKey(key), models: made) {
+            lock.withLock { _stats.ranLocally += 1 }
+        }
         return results
     }
 
@@ -153,6 +169,26 @@ public final class SharedCacheExecutor: CellExecutor, @unchecked Sendable {
         }
     }
 
+    // MARK: run times of single lessons
+
+    /// A lesson's wall time is kept beside its local results, by the same key
+    /// (`.lessons-cache/shards/seconds/<key>`), and travels in its shared record.
+    func secondsURL(_ key: String) -> URL {
+        inner.options.cacheDirectory.appendingPathComponent("shards").appendingPathComponent("seconds").appendingPathComponent(key)
+    }
+    func readSeconds(_ key: String) -> Double? {
+        (try? String(contentsOf: secondsURL(key), encoding: .utf8)).flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+    }
+    func writeSeconds(_ key: String, _ seconds: Double) {
+        let url = secondsURL(key)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? String(format: "%.3f", seconds).write(to: url, atomically: true, encoding: .utf8)
+    }
+    func noteSeconds(_ file: String, _ seconds: Double?) {
+        guard let seconds else { return }
+        lock.withLock { _seconds[file] = seconds }
+    }
+
     // MARK: results
 
     func localURL(_ key: String) -> URL { ResultCache.url(inner.resultsDirectory, key) }
@@ -180,24 +216,30 @@ public final class SharedCacheExecutor: CellExecutor, @unchecked Sendable {
         guard let local = ResultCache.encode(entry) else { return false }
         try? FileManager.default.createDirectory(at: inner.resultsDirectory, withIntermediateDirectories: true)
         guard (try? local.write(to: localURL(key), options: .atomic)) != nil else { return false }
+        if let t = record.seconds?[file], t.isFinite, t >= 0 { writeSeconds(key, t) }
         return localHit(key: key, cells: cells)
     }
 
     /// Puts the lesson's results (as the runner stored them locally) and the models it made.
     /// Blobs first, the record last: a reader that finds the record finds its blobs.
-    func publish(file: String, key: String, shared: String, models: [String]) {
+    /// True if the results are in the shared cache now (or were deliberately not cached at all).
+    @discardableResult
+    func publish(file: String, key: String, shared: String, models: [String]) -> Bool {
+        guard available() != nil else { return false }
         if !models.isEmpty { publishModels(file: file, names: models) }
         // No local entry: the runner did not cache it (a cell hit its time limit); nor do we.
-        guard let data = FileManager.default.contents(atPath: localURL(key).path), let entry = try? ResultCache.decode(data) else { return }
+        guard let data = FileManager.default.contents(atPath: localURL(key).path), let entry = try? ResultCache.decode(data) else { return true }
         let digest = sha256Hex(data)
         let record = SharedCacheRecord(kind: .results, subject: file, blob: .init(sha256: digest, size: data.count),
-                                       inputs: entry.inputs.map { .init(path: $0.path, sha256: contentHash($0.path)) })
+                                       inputs: entry.inputs.map { .init(path: $0.path, sha256: contentHash($0.path)) },
+                                       seconds: readSeconds(key).map { [file: $0] })
         let ok = attempt("storing the results of \(file)") { s -> Bool in
             try s.put("cas/" + digest, data)
             try s.put("ac/" + shared, record.encoded())
             return true
         }
         if ok == true { lock.withLock { _stats.stored += 1 } }
+        return ok == true
     }
 
     // MARK: models
