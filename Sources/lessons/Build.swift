@@ -10,12 +10,15 @@ struct Build: ParsableCommand {
 
     @OptionGroup var site: SiteOptions
     @OptionGroup var cells: CellRunOptions
+    @OptionGroup var distributed: DistributedOptions
 
     func run() throws {
-        let executor = try cells.executor(lessonsDirectory: site.lessonsURL, jobs: site.jobs)  // exit 2 if the runtime is not built
+        let executor = try distributed.wrap(cells.executor(lessonsDirectory: site.lessonsURL, jobs: site.jobs), noCache: cells.noCache)  // exit 2 if the runtime is not built
         let report: BuildReport
         do {
-            report = try site.builder(executor: executor).build()
+            let builder = site.builder(executor: executor)
+            builder.shard = distributed.shardSpec
+            report = try builder.build()
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

@@ -74,15 +74,19 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "Do not compare with the committed Output/.")
     var noStaleCheck = false
 
+    @OptionGroup var distributed: DistributedOptions
+
     func run() throws {
-        let executor = try cells.executor(lessonsDirectory: site.lessonsURL, jobs: site.jobs)
+        let executor = try distributed.wrap(cells.executor(lessonsDirectory: site.lessonsURL, jobs: site.jobs), noCache: cells.noCache)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lessons-check-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let builder = site.builder(executor: executor, output: scratch.appendingPathComponent("Output"))
+        builder.shard = distributed.shardSpec
         let report: CourseCheck.Report
         do {
-            report = try CourseCheck.run(builder, committed: noStaleCheck ? nil : site.outputURL, executorStats: {
-                (executor as? SwiftCellExecutor).map { "\($0.stats.lessonsRun) lessons run, \($0.stats.lessonsCached) from cache" }
+            report = try builder.shard != nil ? CourseCheck.runShard(builder) : CourseCheck.run(builder, committed: noStaleCheck ? nil : site.outputURL, executorStats: {
+                ((executor as? SharedCacheExecutor)?.inner ?? executor as? SwiftCellExecutor)
+                    .map { "\($0.stats.lessonsRun) lessons run, \($0.stats.lessonsCached) from cache" }
             })
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -15,15 +15,21 @@ public struct BuildReport: Sendable {
     public var phases: [(String, Double)] = []
     /// The course as the last transform left it (for checks and reports).
     public var course: Course?
+    /// `--shard I/N`: what the shard ran (its summary replaces the site's).
+    public var shard: ShardReport?
+    /// With a shared cache: what it served and stored (appended to the summary).
+    public var sharedCache: String?
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
     public var succeeded: Bool { errorCount == 0 }
     public var summary: String {
+        if let shard { return shard.summary(errors: errorCount, warnings: warningCount, sharedCache: sharedCache) }
         var s = "built \(pagesWritten) of \(lessonsFound) pages into \(outputDirectory) in \(String(format: "%.2f", seconds)) s"
         s += " (\(pagesWritten - pagesReused) rendered, \(pagesReused) unchanged; \(freshlyRendered) new formulas/code blocks)"
         if !skipped.isEmpty { s += "; skipped \(skipped.count): \(skipped.joined(separator: ", "))" }
         if failingCells > 0 { s += "; \(failingCells) failing cell\(failingCells == 1 ? "" : "s")" }
+        if let sharedCache { s += "; " + sharedCache }
         s += "; \(errorCount) error\(errorCount == 1 ? "" : "s"), \(warningCount) warning\(warningCount == 1 ? "" : "s")"
         return s
     }
@@ -43,6 +49,8 @@ public final class SiteBuilder {
     public var themeDirectory: URL
     /// Replace an output folder that does not hold a site built by `lessons` (`--force`).
     public var force = false
+    /// `--shard I/N`: run the cells of this shard's lessons only (into the caches); write no site.
+    public var shard: ShardSpec?
 
     /// The stages between parsing and rendering, in order. A new feature is a new transform here.
     public var transforms: [CourseTransform] = [
@@ -70,7 +78,7 @@ public final class SiteBuilder {
 
     public func build() throws -> BuildReport {
         let start = Date()
-        try OutputGuard.check(output: outputDirectory, lessons: lessonsDirectory, cache: cacheDirectory, force: force)
+        if shard == nil { try OutputGuard.check(output: outputDirectory, lessons: lessonsDirectory, cache: cacheDirectory, force: force) }
         let context = try BuildContext(lessonsDirectory: lessonsDirectory, outputDirectory: outputDirectory,
                                        cacheDirectory: cacheDirectory, themeDirectory: themeDirectory,
                                        settings: settings, executor: executor, jobs: jobs)
@@ -80,10 +88,12 @@ public final class SiteBuilder {
 
         var course = try CourseLoader(lessonsDirectory: lessonsDirectory).load()
         phase("parse")
+        let sharding = try ShardedExecution(builder: self, course: course)
         for transform in transforms {
-            course = try transform.apply(course, context)
+            course = try sharding.apply(transform, course, context)
             phase(transform.name)
         }
+        if let report = try sharding.finish(course, start: start, phases: phases) { return report }
         // the site renderer: page bodies (math and code in one node run), then the files
         course = try RenderPages().apply(course, context)
         phase("render pages")
@@ -96,6 +106,7 @@ public final class SiteBuilder {
         context.renderer.saveCache(collectGarbage: report.pagesReused == 0 && course.plan?.reuseIndex != true)
         if let cache = cacheDirectory { ToolIdentity.store(context.toolIdentity, in: cache) }
         phase("save cache")
+        report.sharedCache = (executor as? SharedCacheExecutor)?.summary
         report.course = course
         report.phases = phases
         report.seconds = Date().timeIntervalSince(start)

@@ -23,6 +23,11 @@ public struct Settings: Sendable, Equatable {
     public var openBLASThreads: Int? = nil
     /// `CI`: set by CI systems; progress is printed as plain lines, not redrawn.
     public var continuousIntegration = false
+    /// `LESSONS_CACHE_URL`: the shared cache (`--cache-url` wins).
+    public var cacheURL: String? = nil
+    /// `LESSONS_CACHE_TOKEN`: bearer token for the shared cache. Taken out of `environment`, so
+    /// no lesson program or node process sees it; never printed.
+    public var cacheToken: Secret? = nil
     /// The whole environment, passed on to the programs the build starts (node, lesson programs).
     public var environment: [String: String] = [:]
 
@@ -39,12 +44,17 @@ public struct Settings: Sendable, Equatable {
         ("LESSONS_SWIFTC", "the Swift compiler for lesson programs (default: swiftc on PATH)"),
         ("OPENBLAS_NUM_THREADS", "threads each lesson program may use (default: cores / --jobs)"),
         ("CI", "set: progress as plain lines"),
+        ("LESSONS_CACHE_URL", "the shared cache's URL, as --cache-url (which wins); see Sharded builds and a shared cache"),
+        ("LESSONS_CACHE_TOKEN", "bearer token sent to the shared cache (never printed, and not passed on to lesson programs)"),
         ("FASHION_MNIST_DIR", "where lesson programs find Fashion-MNIST (default /usr/share/datasets/fashion-mnist); its files are inputs of every lesson's cached results"),
     ]
 
     /// The one reader of the environment.
     public static func fromEnvironment(_ env: [String: String]) -> Settings {
         var s = Settings()
+        var env = env
+        s.cacheToken = env.removeValue(forKey: "LESSONS_CACHE_TOKEN").flatMap { $0.isEmpty ? nil : Secret($0) }
+        s.cacheURL = env["LESSONS_CACHE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         s.environment = env
         s.printTimings = env["LESSONS_TIMINGS"] == "1"
         s.renderThreads = env["LESSONS_RENDER_THREADS"].flatMap { Int($0) }.map { max(1, $0) }
