@@ -33,8 +33,9 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-march=haswell", "-fno-math-errno"])]),
         // SVG plotting, no dependency on the rest of the project but zlib (PNG image grids).
         .target(name: "Figures", dependencies: ["CZlib"]),
-        // What a lesson's cells see: show(_:), expect(_:_:), output capture protocol.
-        .target(name: "LessonRuntime", dependencies: ["Figures"]),
+        // What a lesson's cells see: show(_:), expect(_:_:), numerics, random draws, the course's
+        // shared models (hence VAE), output capture protocol.
+        .target(name: "LessonRuntime", dependencies: ["Figures", "VAE"]),
         // Lesson model, parser (the only cmark user), cell runner, renderer, site writer, theme.
         .target(
             name: "LessonKit",
@@ -55,6 +56,7 @@ let package = Package(
         .testTarget(name: "LessonKitTests", dependencies: ["LessonKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VAETests", dependencies: ["VAE"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures"], resources: [.copy("Golden")]),
+        .testTarget(name: "LessonRuntimeTests", dependencies: ["LessonRuntime", "VAE"]),
     ],
     swiftLanguageModes: [.v5]
 )
