@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Trains the reference VAE protocol with our engine (vae-bench), PyTorch and JAX one after
-# another on this machine and prints our throughput ratio to each, plus test -ELBO and IWAE.
+# Trains the reference protocol with our engine (vae-bench) and its strongest peers side by side
+# on this machine, each as its users run it: PyTorch eager and PyTorch with torch.compile, both
+# with PyTorch's default settings, and JAX (jit, donated buffers); then prints our throughput
+# ratio to each, test -ELBO and IWAE.
 #
-#   bench/compare.sh                 # 10 epochs each (the protocol)
+#   bench/compare.sh                 # 10 epochs each (the protocol), the VAE
 #   EPOCHS=3 bench/compare.sh        # shorter
-#   MODEL=hvae bench/compare.sh      # the HVAE protocol (ours vs PyTorch only)
+#   MODEL=hvae bench/compare.sh      # the HVAE protocol (JAX twin: vae_jax.py --model hvae)
 #   RUNS=3 bench/compare.sh          # three full comparisons, then the median of each ratio
+#   PEERS="pytorch jax" bench/compare.sh         # a subset of the peers
+#   TORCH_PASSIVE=1 bench/compare.sh # also PyTorch with OMP_WAIT_POLICY=PASSIVE, beside its default
+#
+# Benchmark as a user's machine runs: this workplace sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+# in every shell, so run `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE bench/compare.sh`.
 #
 # Python side: a venv in bench/.venv (git-ignored) with torch (CPU) and jax[cpu] from PyPI.
 # PyPI's default torch wheel for x86-64 pulls ~3 GB of CUDA packages; we first ask pip for
@@ -20,6 +27,8 @@ EPOCHS=${EPOCHS:-10}
 MODEL=${MODEL:-vae}
 IWAE=${IWAE:-100}
 RUNS=${RUNS:-1}
+PEERS=${PEERS:-pytorch torch.compile jax}
+TORCH_PASSIVE=${TORCH_PASSIVE:-0}
 VENV=bench/.venv
 PY=$VENV/bin/python
 
@@ -37,9 +46,9 @@ BIN=.build-bench/release/vae-bench
 
 echo "== torch $("$PY" -c 'import torch; print(torch.__version__)'), jax $("$PY" -c 'import jax; print(jax.__version__)')"
 
-# PyTorch's OpenMP threads spin-wait by default; on this shared machine, with other work
-# running, that made a 128×784·784×400 product 10× slower (3 vs 31 GFLOP/s), so we give it
-# OMP_WAIT_POLICY=PASSIVE (TORCH_OMP_WAIT_POLICY=ACTIVE restores the default).
+# Every peer runs with its own defaults, as its users run it. (PyTorch's OpenMP threads
+# spin-wait by default; OMP_WAIT_POLICY=PASSIVE made it 30% slower on the VAE and 2x slower on
+# the HVAE on a quiet Zen 5, so it is shown only beside the default, with TORCH_PASSIVE=1.)
 # Lockstep: each program sets up, prints "ready" and then trains one epoch per line it reads
 # on stdin. The driver hands out turns epoch by epoch (rotating who goes first), so all
 # frameworks see the same background load on this shared machine; evaluation (test -ELBO,
@@ -51,14 +60,21 @@ SUMMARY=$(mktemp)
 for run in $(seq 1 "$RUNS"); do
 OUT=$(mktemp -d)
 echo "== run $run of $RUNS: logs in $OUT; $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$PY" - "$OUT" "$MODEL" "$EPOCHS" "$IWAE" "$BIN" "$PY" <<'PYEOF' | tee -a "$SUMMARY"
+"$PY" - "$OUT" "$MODEL" "$EPOCHS" "$IWAE" "$BIN" "$PY" "$PEERS" "$TORCH_PASSIVE" <<'PYEOF' | tee -a "$SUMMARY"
 import re, statistics, subprocess, sys, os
 out, model, epochs, iwae, binary, py = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
-cmds = {"ours": [binary, "--model", model, "--epochs", str(epochs), "--threads", "2", "--iwae-samples", iwae, "--lockstep"],
-        "pytorch": ["env", "OMP_WAIT_POLICY=" + os.environ.get("TORCH_OMP_WAIT_POLICY", "PASSIVE"), py, "bench/reference/vae_torch.py", "--model", model, "--epochs", str(epochs), "--threads", "2",
-                    "--iwae-samples", iwae, "--lockstep"]}
-if model == "vae":
-    cmds["jax"] = [py, "bench/reference/vae_jax.py", "--epochs", str(epochs), "--iwae-samples", iwae, "--lockstep"]
+peers, passive = sys.argv[7].split(), sys.argv[8] == "1"
+torch_cmd = [py, "bench/reference/vae_torch.py", "--model", model, "--epochs", str(epochs), "--threads", "2",
+             "--iwae-samples", iwae, "--lockstep"]
+cmds = {"ours": [binary, "--model", model, "--epochs", str(epochs), "--threads", "2", "--iwae-samples", iwae, "--lockstep"]}
+if "pytorch" in peers:
+    cmds["pytorch"] = torch_cmd
+if "torch.compile" in peers:
+    cmds["torch.compile"] = torch_cmd + ["--compile"]
+if passive:
+    cmds["pytorch-passive"] = ["env", "OMP_WAIT_POLICY=PASSIVE"] + torch_cmd
+if "jax" in peers:
+    cmds["jax"] = [py, "bench/reference/vae_jax.py", "--model", model, "--epochs", str(epochs), "--iwae-samples", iwae, "--lockstep"]
 procs, logs = {}, {}
 def read_until(name, pattern):
     p = procs[name]
@@ -101,20 +117,28 @@ def parse(name):
     steady_cpu = cpu[1:] if len(cpu) > 1 else cpu
     return {"rate": statistics.median(steady), "best": max(rates), "elbo": elbo, "iwae": iw.group(1) if iw else "?",
             "per_cpu": n / statistics.median(steady_cpu)}
-ours, torch, jax = parse("ours"), parse("pytorch"), parse("jax")
+results = {name: parse(name) for name in cmds}
+ours = results["ours"]
 print()
-print(f"model {model}, {epochs} epochs, load average now {open('/proc/loadavg').read().split()[0]}")
-print(f"{'':8} {'samples/s (median)':>19} {'best epoch':>11} {'per CPU-second':>15} {'test -ELBO':>11} {'IWAE':>8}")
-for name, r in [("ours", ours), ("pytorch", torch), ("jax", jax)]:
-    if r:
-        print(f"{name:8} {r['rate']:19.0f} {r['best']:11.0f} {r['per_cpu']:15.0f} {r['elbo']:11.2f} {r['iwae']:>8}")
+print(f"model {model}, {epochs} epochs, load average now {open('/proc/loadavg').read().split()[0]}; "
+      f"OPENBLAS_CORETYPE {os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
+print(f"{'':16} {'samples/s (median)':>19} {'best epoch':>11} {'per CPU-second':>15} {'test -ELBO':>11} {'IWAE':>8}")
+for name, r in results.items():
+    print(f"{name:16} {r['rate']:19.0f} {r['best']:11.0f} {r['per_cpu']:15.0f} {r['elbo']:11.2f} {r['iwae']:>8}")
 print()
-print(f"ours / pytorch throughput: {ours['rate'] / torch['rate']:.2f}x median, {ours['best'] / torch['best']:.2f}x best epoch, "
-      f"{ours['per_cpu'] / torch['per_cpu']:.2f}x per CPU-second (bar: 2x)")
-if jax:
-    print(f"ours / jax throughput:     {ours['rate'] / jax['rate']:.2f}x median, {ours['best'] / jax['best']:.2f}x best epoch, "
-          f"{ours['per_cpu'] / jax['per_cpu']:.2f}x per CPU-second (bar: 1.3x)")
-print(f"test -ELBO ours - pytorch: {ours['elbo'] - torch['elbo']:+.2f} nats (bar: within 1)")
+for name, r in results.items():
+    if name != "ours":
+        print(f"ours / {name + ' throughput:':28} {ours['rate'] / r['rate']:.2f}x median, {ours['best'] / r['best']:.2f}x best epoch, "
+              f"{ours['per_cpu'] / r['per_cpu']:.2f}x per CPU-second")
+torches = [results[n] for n in ("pytorch", "torch.compile") if n in results]
+if torches:
+    fastest = max(torches, key=lambda r: r["rate"])
+    print(f"ours / the faster PyTorch:     {ours['rate'] / fastest['rate']:.2f}x median (bar: 3x for the VAE)")
+if "jax" in results:
+    print(f"ours / jax (bar: 1.25x):       {ours['rate'] / results['jax']['rate']:.2f}x median")
+for name in ("pytorch", "jax"):
+    if name in results:
+        print(f"test -ELBO ours - {name}: {ours['elbo'] - results[name]['elbo']:+.2f} nats (bar: within 1 of PyTorch)")
 PYEOF
 done
 if [ "$RUNS" -gt 1 ]; then
@@ -123,8 +147,8 @@ if [ "$RUNS" -gt 1 ]; then
   "$PY" - "$SUMMARY" <<'PYEOF'
 import re, statistics, sys
 text = open(sys.argv[1]).read()
-for peer in ["pytorch", "jax"]:
-    runs = [float(x) for x in re.findall(r"ours / %s throughput: +([\d.]+)x median" % peer, text)]
+for peer in ["pytorch", "torch.compile", "pytorch-passive", "jax"]:
+    runs = [float(x) for x in re.findall(r"ours / %s throughput: +([\d.]+)x median" % re.escape(peer), text)]
     if runs:
         print(f"ours / {peer}: " + ", ".join(f"{r:.2f}x" for r in runs) + f"; median {statistics.median(runs):.2f}x")
 PYEOF

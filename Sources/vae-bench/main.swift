@@ -1,7 +1,9 @@
 // vae-bench: trains the reference protocol and prints throughput and quality.
 //
 //   vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N]
-//             [--iwae-samples K] [--data DIR] [--tape] [--lockstep]
+//             [--iwae-samples K] [--data DIR] [--tape] [--lockstep] [--profile]
+//
+// --profile (or VAE_PROFILE=1): print where the compiled step's time went after training.
 //
 // --lockstep (used by bench/compare.sh): print "ready" after setup, then wait for a line on
 // stdin before each epoch and before the final evaluation, so that several frameworks can
@@ -18,10 +20,11 @@ struct Args {
     var data: String? = nil
     var tape = false
     var lockstep = false
+    var profile = getenv("VAE_PROFILE") != nil
 }
 
 func usage(_ msg: String) -> Never {
-    fputs("vae-bench: \(msg)\nusage: vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N] [--iwae-samples K] [--data DIR] [--tape] [--lockstep]\n", stderr)
+    fputs("vae-bench: \(msg)\nusage: vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N] [--iwae-samples K] [--data DIR] [--tape] [--lockstep] [--profile]\n", stderr)
     exit(2)
 }
 
@@ -40,6 +43,7 @@ while let a = it.next() {
     case "--data": args.data = value()
     case "--tape": args.tape = true
     case "--lockstep": args.lockstep = true
+    case "--profile": args.profile = true
     case "-h", "--help": usage("help")
     default: usage("unknown argument \(a)")
     }
@@ -49,10 +53,12 @@ func f2(_ x: Double) -> String { String(Double((x * 100).rounded()) / 100) }
 
 do {
     VAEEngine.setThreads(args.threads)
+    VAEEngine.profileTraining = args.profile
     let train = try FashionMNIST.load(split: .train, directory: args.data)
     let test = try FashionMNIST.load(split: .test, directory: args.data)
     var rng = SeededGenerator(seed: args.seed)
-    print("vae-bench \(VAEEngine.version): model \(args.model), \(args.epochs) epochs, batch \(args.batch), \(args.threads) BLAS threads, seed \(args.seed), OpenBLAS kernels \(VAEEngine.blasKernelSet)")
+    print("vae-bench \(VAEEngine.version): model \(args.model), \(args.epochs) epochs, batch \(args.batch), \(args.threads) BLAS threads, seed \(args.seed))")
+    print("OpenBLAS kernels: \(VAEEngine.blasKernelChoice)")
     func waitTurn() {
         guard args.lockstep else { return }
         _ = readLine()
@@ -92,7 +98,9 @@ do {
         flopsPerSample = 2 * (3 * macs - 784 * 400)
     } else {
         let hvae = HierarchicalVAE(inputSize: 784, hiddenSizes: [400, 200], latentSizes: [32, 16], using: &rng)
-        report = try hvae.train(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, options: options, using: &rng)
+        report = args.tape
+            ? try hvae.trainOnTape(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, options: options, using: &rng)
+            : try hvae.train(on: train.images, epochs: args.epochs, batchSize: args.batch, learningRate: 1e-3, options: options, using: &rng)
         evalELBO = { hvae.negativeELBO(on: test.images, using: &rng) }
         evalIWAE = { hvae.iwae(on: test.images, samples: args.iwae, using: &rng) }
         let macs = Double(784 * 400 + 400 * 64 + 32 * 200 + 200 * 32 + 16 * 200 + 200 * 64 + 32 * 400 + 400 * 784)

@@ -118,34 +118,64 @@ final class GradientTests: XCTestCase {
         check("reparameterized sample", [mu, lv]) { DiagonalGaussian(mean: $0[0], logVariance: $0[1]).sample(noise: eps) }
     }
 
-    /// The compiled training step must give the tape's gradients on the same batch and noise.
-    func testCompiledStepMatchesTape() {
-        var rng = SeededGenerator(seed: 5)
-        let vae = VAE(inputSize: 12, hiddenSizes: [9, 7], latentSize: 3, using: &rng)
-        let x = Tensor.randomUniform([6, 12], using: &rng)
-        let eps = Tensor.randomNormal([6, 3], using: &rng)
-        for freeBits: Float in [0, 0.4] {
-            let beta: Float = 0.7
-            let engine = CompiledVAE(vae, maxBatch: 8)
-            eps.scalars.withUnsafeBufferPointer { engine.eps.update(from: $0.baseAddress!, count: 18) }
-            let (bce, klSum) = x.scalars.withUnsafeBufferPointer {
-                engine.forwardBackward($0.baseAddress!, rows: 6, klWeight: beta, freeBits: freeBits)
+    /// The models the compiled step runs, small: a VAE with two hidden layers, a three-level
+    /// HVAE (a Monte Carlo KL between two networks' Gaussians at each of its lower levels), an autoencoder.
+    func smallModels(input d: Int, seed: UInt64) -> [(String, any CompiledTrainable)] {
+        var rng = SeededGenerator(seed: seed)
+        return [("VAE", VAE(inputSize: d, hiddenSizes: [9, 7], latentSize: 3, using: &rng)),
+                ("HVAE", HierarchicalVAE(inputSize: d, hiddenSizes: [9, 7, 5], latentSizes: [5, 3, 2], using: &rng)),
+                ("autoencoder", Autoencoder(inputSize: d, hiddenSize: 8, codeSize: 3, using: &rng))]
+    }
+
+    /// One step of `engine` on the rows of x, its noise drawn from `rng` as training draws it.
+    func compiledStep(_ engine: CompiledStep, _ x: Tensor, rows: Int, klWeight: Float, freeBits: Float = 0,
+                      update: CompiledStep.AdamStep? = nil, team: LaneTeam? = nil,
+                      using rng: inout SeededGenerator) -> (bce: Double, kl: [Double]) {
+        let noise = UnsafeMutablePointer<Double>.allocate(capacity: engine.noiseUniformCount(rows: rows) + 1)
+        defer { noise.deallocate() }
+        var u = noise
+        for l in engine.graph.levels {
+            drawUniformPairs(forNormals: rows * l.size, into: u, using: &rng)
+            u += 2 * ((rows * l.size + 1) / 2)
+        }
+        let indices = Array(0..<rows)
+        return x.scalars.withUnsafeBufferPointer { data in
+            indices.withUnsafeBufferPointer { idx in
+                engine.step(rows: rows, klWeight: klWeight, freeBits: freeBits, update: update,
+                            source: CompiledStep.BatchSource(data: data.baseAddress!, indices: idx.baseAddress!,
+                                                             thresholds: nil, noiseUniforms: noise), team: team)
             }
-            vae.zeroGradients()
-            let q = vae.encode(x)
-            let z = q.sample(noise: eps)
-            let rec = vae.logLikelihood(x, given: z)
-            let klLoss = freeBits > 0 ? freeBitsKL(q.klPerDimensionToStandardNormal(), lambda: freeBits) : nil
-            let e = makeELBO(reconstruction: rec, klLevels: [q.klToStandardNormal()], klLoss: klLoss,
-                             options: ObjectiveOptions(klWeight: beta, freeBits: freeBits))
-            e.loss.backward()
-            XCTAssertEqual(Float(bce), -e.reconstruction * 6, accuracy: 1e-3)
-            XCTAssertEqual(Float(klSum), e.kl * 6, accuracy: 1e-3)
-            for ((name, t), g) in zip(vae.namedParameters, engine.gradients(of: vae)) {
-                let tape = t.grad ?? []
-                XCTAssertEqual(tape.count, g.count, name)
-                for i in 0..<g.count {
-                    XCTAssertEqual(g[i], tape[i], accuracy: 1e-4 * max(1, abs(tape[i])), "\(name)[\(i)] free bits \(freeBits)")
+        }
+    }
+
+    /// The compiled training step must give the tape's losses and gradients on the same batch
+    /// and noise, for every model (free bits only where the model's objective has them: the VAE).
+    func testCompiledStepMatchesTapeForEveryModel() {
+        var rng = SeededGenerator(seed: 5)
+        let x = Tensor.randomUniform([6, 12], using: &rng)
+        for (label, model) in smallModels(input: 12, seed: 5) {
+            for freeBits: Float in label == "VAE" ? [0, 0.4] : [0] {
+                let beta: Float = 0.7
+                let engine = CompiledStep(graph: model.stepGraph, maxBatch: 8)
+                var r1 = SeededGenerator(seed: 11), r2 = SeededGenerator(seed: 11)
+                let (bce, kl) = compiledStep(engine, x, rows: 6, klWeight: beta, freeBits: freeBits, using: &r1)
+                model.zeroGradients()
+                let e: ELBO
+                if let vae = model as? VAE {
+                    e = vae.elbo(x, options: ObjectiveOptions(klWeight: beta, freeBits: freeBits), using: &r2)
+                } else {
+                    e = model.elbo(x, options: ObjectiveOptions(klWeight: beta), using: &r2)
+                }
+                e.loss.backward()
+                XCTAssertEqual(Float(bce), -e.reconstruction * 6, accuracy: 1e-3, label)
+                XCTAssertEqual(kl.count, model is Autoencoder ? 0 : e.klPerLevel.count, label)
+                for (k, level) in zip(kl, e.klPerLevel) { XCTAssertEqual(Float(k), level * 6, accuracy: 1e-3, label) }
+                for ((name, t), g) in zip(model.namedParameters, engine.gradients(of: model.namedParameters.map(\.1))) {
+                    let tape = t.grad ?? []
+                    XCTAssertEqual(tape.count, g.count, name)
+                    for i in 0..<g.count {
+                        XCTAssertEqual(g[i], tape[i], accuracy: 1e-4 * max(1, abs(tape[i])), "\(label) \(name)[\(i)] free bits \(freeBits)")
+                    }
                 }
             }
         }
@@ -153,39 +183,35 @@ final class GradientTests: XCTestCase {
 
     /// Two lanes on two threads (the training step on two cores) compute exactly what one
     /// thread running both lanes computes: losses, gradients, and parameters after Adam, for
-    /// even, odd and one-row batches, with and without free bits.
+    /// even, odd and one-row batches, with and without free bits, for every model.
     func testTwoThreadStepIsBitIdenticalToOneThread() {
         var rng = SeededGenerator(seed: 9)
-        let vae = VAE(inputSize: 30, hiddenSizes: [17, 11], latentSize: 4, using: &rng)
         let x = Tensor.randomUniform([9, 30], using: &rng)
-        let eps = Tensor.randomNormal([9, 4], using: &rng)
-        let one = CompiledVAE(vae, maxBatch: 9), two = CompiledVAE(vae, maxBatch: 9)
-        let team = LaneTeam { [unowned two] in two.runLane(1, $0) }
-        defer { team.stop() }
-        for (rows, freeBits) in [(9, Float(0)), (8, 0), (1, 0), (7, 0.3), (2, 0.3)] {
-            for e in [one, two] { eps.scalars.withUnsafeBufferPointer { e.eps.update(from: $0.baseAddress!, count: 36) } }
-            // Gradients only, then a step with Adam.
-            for update in [false, true] {
-                let r1 = x.scalars.withUnsafeBufferPointer {
-                    one.forwardBackward($0.baseAddress!, rows: rows, klWeight: 0.8, freeBits: freeBits,
-                                        update: update ? one.nextAdamStep(learningRate: 1e-2) : nil)
+        for (label, model) in smallModels(input: 30, seed: 9) {
+            let one = CompiledStep(graph: model.stepGraph, maxBatch: 9), two = CompiledStep(graph: model.stepGraph, maxBatch: 9)
+            let team = LaneTeam { [unowned two] in two.runLane(1, $0) }
+            defer { team.stop() }
+            for (rows, freeBits) in [(9, Float(0)), (8, 0), (1, 0), (7, 0.3), (2, 0.3)] {
+                // Gradients only, then a step with Adam.
+                for update in [false, true] {
+                    var n1 = SeededGenerator(seed: UInt64(rows)), n2 = n1
+                    let r1 = compiledStep(one, x, rows: rows, klWeight: 0.8, freeBits: freeBits,
+                                          update: update ? one.nextAdamStep(learningRate: 1e-2) : nil, using: &n1)
+                    let r2 = compiledStep(two, x, rows: rows, klWeight: 0.8, freeBits: freeBits,
+                                          update: update ? two.nextAdamStep(learningRate: 1e-2) : nil, team: team, using: &n2)
+                    XCTAssertEqual(r1.bce, r2.bce, "\(label) rows \(rows)")
+                    XCTAssertEqual(r1.kl, r2.kl, "\(label) rows \(rows)")
+                    XCTAssertEqual(Array(UnsafeBufferPointer(start: one.G, count: one.total)),
+                                   Array(UnsafeBufferPointer(start: two.G, count: two.total)), "\(label) gradients, rows \(rows)")
+                    XCTAssertEqual(Array(UnsafeBufferPointer(start: one.P, count: one.total)),
+                                   Array(UnsafeBufferPointer(start: two.P, count: two.total)), "\(label) parameters, rows \(rows)")
                 }
-                let r2 = x.scalars.withUnsafeBufferPointer {
-                    two.forwardBackward($0.baseAddress!, rows: rows, klWeight: 0.8, freeBits: freeBits,
-                                        update: update ? two.nextAdamStep(learningRate: 1e-2) : nil, team: team)
-                }
-                XCTAssertEqual(r1.bce, r2.bce, "rows \(rows)")
-                XCTAssertEqual(r1.kl, r2.kl, "rows \(rows)")
-                XCTAssertEqual(Array(UnsafeBufferPointer(start: one.G, count: one.total)),
-                               Array(UnsafeBufferPointer(start: two.G, count: two.total)), "gradients, rows \(rows)")
-                XCTAssertEqual(Array(UnsafeBufferPointer(start: one.P, count: one.total)),
-                               Array(UnsafeBufferPointer(start: two.P, count: two.total)), "parameters, rows \(rows)")
             }
+            // The steps did change the parameters (the comparison above is not of two untouched copies).
+            let before = model.parameters.flatMap(\.scalars)
+            one.store()
+            XCTAssertNotEqual(before, model.parameters.flatMap(\.scalars), label)
         }
-        // The steps did change the parameters (the comparison above is not of two untouched copies).
-        let before = vae.parameters.flatMap(\.scalars)
-        one.store(to: vae)
-        XCTAssertNotEqual(before, vae.parameters.flatMap(\.scalars))
     }
 
     func testNoGradModeRecordsNothing() {
@@ -195,5 +221,40 @@ final class GradientTests: XCTestCase {
         XCTAssertFalse(y.requiresGrad)
         XCTAssertTrue(y.parents.isEmpty)
         XCTAssertNil(y.backwardFn)
+    }
+
+    /// `withoutGradients` on one thread leaves another thread's tape on, and both threads get
+    /// their own setting back afterwards.
+    func testNoGradModeIsPerThread() {
+        let w = rand([3, 3], 23)
+        w.requiresGrad = true
+        let insideOff = DispatchSemaphore(value: 0), mainDone = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var otherRecorded: Bool? = nil, otherAfter: Bool? = nil
+        let thread = Thread {
+            withoutGradients {
+                insideOff.signal()
+                mainDone.wait()  // the main thread builds its tape while this one is inside
+                otherRecorded = (w * 2).sum().requiresGrad
+            }
+            otherAfter = (w * 2).sum().requiresGrad
+            finished.signal()
+        }
+        thread.start()
+        insideOff.wait()
+        let y = (w * 2).exp().sum()
+        mainDone.signal()
+        finished.wait()
+        XCTAssertTrue(y.requiresGrad)
+        XCTAssertEqual(y.parents.count, 1)
+        y.backward()
+        XCTAssertEqual(w.grad?.count, 9)
+        XCTAssertEqual(otherRecorded, false)
+        XCTAssertEqual(otherAfter, true)
+        // Nested on one thread: the outer setting comes back.
+        withoutGradients {
+            _ = withoutGradients { 0 }
+            XCTAssertFalse((w * 2).sum().requiresGrad)
+        }
+        XCTAssertTrue((w * 2).sum().requiresGrad)
     }
 }

@@ -188,18 +188,55 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(r.epochs.map(\.negativeELBO), r2.epochs.map(\.negativeELBO), "same seed, same run")
     }
 
+    /// Every model trains on the compiled step to what the tape gives (same seed, same batches and noise).
     func testTapeTrainingAgreesWithCompiledTraining() throws {
-        let d = try data()
-        var r1 = SeededGenerator(seed: 4), r2 = SeededGenerator(seed: 4)
-        let a = VAE(inputSize: 784, hiddenSize: 32, latentSize: 3, using: &r1)
-        let b = VAE(inputSize: 784, hiddenSize: 32, latentSize: 3, using: &r2)
-        let x = d.images.rows(0..<512)
-        let ra = try a.train(on: x, epochs: 1, batchSize: 128, options: TrainingOptions(showProgress: false), using: &r1)
-        let rb = try b.trainOnTape(on: x, epochs: 1, batchSize: 128, options: TrainingOptions(showProgress: false), using: &r2)
-        XCTAssertEqual(ra.epochs[0].negativeELBO, rb.epochs[0].negativeELBO, accuracy: 0.05)
+        let x = try data().images.rows(0..<512)
+        func models(_ seed: UInt64) -> [any TrainableModel] {
+            var rng = SeededGenerator(seed: seed)
+            return [VAE(inputSize: 784, hiddenSize: 32, latentSize: 3, using: &rng),
+                    HierarchicalVAE(inputSize: 784, hiddenSizes: [32, 16], latentSizes: [6, 3], using: &rng),
+                    Autoencoder(inputSize: 784, hiddenSize: 32, codeSize: 3, using: &rng)]
+        }
+        for (a, b) in zip(models(4), models(4)) {
+            var r1 = SeededGenerator(seed: 4), r2 = SeededGenerator(seed: 4)
+            let options = TrainingOptions(dynamicBinarization: true, showProgress: false)
+            let ra = try a.train(on: x, epochs: 1, batchSize: 128, options: options, using: &r1)
+            let rb = try b.trainOnTape(on: x, epochs: 1, batchSize: 128, options: options, using: &r2)
+            let label = "\(type(of: a))"
+            XCTAssertEqual(ra.epochs[0].negativeELBO, rb.epochs[0].negativeELBO, accuracy: 0.05, label)
+            XCTAssertEqual(ra.epochs[0].klPerLevel.count, rb.epochs[0].klPerLevel.count, label)
+            for (k1, k2) in zip(ra.epochs[0].klPerLevel, rb.epochs[0].klPerLevel) { XCTAssertEqual(k1, k2, accuracy: 0.01, label) }
+            for (p, q) in zip(a.parameters, b.parameters) {
+                for i in stride(from: 0, to: p.count, by: 97) { XCTAssertEqual(p.scalars[i], q.scalars[i], accuracy: 1e-3, label) }
+            }
+        }
+    }
+
+    /// β weighs the KL in both training paths: the compiled step and the tape agree with β = 4,
+    /// the warm-up multiplies it, and a larger β buys a smaller KL.
+    func testConstantKLWeightBeta() throws {
+        let x = try data().images.rows(0..<512)
+        func run(beta: Float, tape: Bool = false, epochs: Int = 1, warmup: Int = 0) throws -> (TrainingReport, VAE) {
+            var rng = SeededGenerator(seed: 5)
+            let vae = VAE(inputSize: 784, hiddenSize: 32, latentSize: 3, using: &rng)
+            let o = TrainingOptions(klWarmupEpochs: warmup, showProgress: false, beta: beta)
+            let r = tape ? try vae.trainOnTape(on: x, epochs: epochs, batchSize: 128, options: o, using: &rng)
+                         : try vae.train(on: x, epochs: epochs, batchSize: 128, options: o, using: &rng)
+            return (r, vae)
+        }
+        let (compiled, a) = try run(beta: 4), (tape, b) = try run(beta: 4, tape: true)
+        XCTAssertEqual(compiled.epochs.map(\.klWeight), [4])
+        XCTAssertEqual(tape.epochs.map(\.klWeight), [4])
+        XCTAssertEqual(compiled.epochs[0].negativeELBO, tape.epochs[0].negativeELBO, accuracy: 0.05)
         for (p, q) in zip(a.parameters, b.parameters) {
             for i in stride(from: 0, to: p.count, by: 97) { XCTAssertEqual(p.scalars[i], q.scalars[i], accuracy: 1e-3) }
         }
+        let (plain, c) = try run(beta: 1)
+        XCTAssertNotEqual(a.parameters.flatMap(\.scalars), c.parameters.flatMap(\.scalars))
+        XCTAssertLessThan(compiled.epochs[0].kl, plain.epochs[0].kl)
+        // A warm-up over 2 epochs of 4 steps: the weight at the end of epoch 1 is 4 · 4/8.
+        let (warm, _) = try run(beta: 4, epochs: 2, warmup: 2)
+        XCTAssertEqual(warm.epochs.map(\.klWeight), [2, 4])
     }
 
     /// One core, or two lanes on two cores (which the tuner switches between while training),
@@ -207,9 +244,9 @@ final class TrainingTests: XCTestCase {
     func testOneAndTwoCoresGiveIdenticalResults() throws {
         let d = try data()
         let x = d.images.rows(0..<1280)
-        func run(threads: String, options: TrainingOptions) throws -> [Float] {
-            setenv("VAE_THREADS", threads, 1)
-            defer { unsetenv("VAE_THREADS") }
+        func run(threads: Int, options: TrainingOptions) throws -> [Float] {
+            var options = options
+            options.threads = threads
             var rng = SeededGenerator(seed: 7)
             // The reference shape, and a last batch of 1280 mod 100 = 80 rows (batch 100).
             let vae = VAE(inputSize: 784, hiddenSize: 400, latentSize: 20, using: &rng)
@@ -218,7 +255,7 @@ final class TrainingTests: XCTestCase {
         }
         for options in [TrainingOptions(showProgress: false),
                         TrainingOptions(klWarmupEpochs: 1, freeBits: 0.2, dynamicBinarization: true, showProgress: false)] {
-            XCTAssertEqual(try run(threads: "1", options: options), try run(threads: "2", options: options))
+            XCTAssertEqual(try run(threads: 1, options: options), try run(threads: 2, options: options))
         }
     }
 

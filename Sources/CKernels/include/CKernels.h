@@ -22,9 +22,47 @@ double vae_bce(const float *l, const float *x, float *grad, long n);
 /// pairs: pair i = (u1, u2) = uniform_pairs[2i], uniform_pairs[2i + 1], u1 in (0, 1], u2 in [0, 1).
 void vae_box_muller(const double *uniform_pairs, float *out, long first, long end);
 
-/// Makes OpenBLAS use its AVX2 kernels on AMD CPUs where it picked its AVX-512 ones (unless
-/// OPENBLAS_CORETYPE is set); returns the name of the kernel set in use, or NULL if this
-/// OpenBLAS cannot switch. Call before any BLAS call runs, from one thread.
-const char *vae_choose_blas_kernels(void);
+#include <stddef.h>
+
+// OpenBLAS's kernel set, chosen when the engine's library loads (blas_kernels.c).
+
+enum {
+    VAE_KERNELS_FIXED = 0,    ///< an OpenBLAS built for one CPU: nothing to choose
+    VAE_KERNELS_USER = 1,     ///< the user's OPENBLAS_CORETYPE
+    VAE_KERNELS_CACHED = 2,   ///< the fastest of the timings in this machine's cache file
+    VAE_KERNELS_PROBED = 3,   ///< timed now (the first run on this machine, or the cache file was unusable)
+    VAE_KERNELS_DEFAULT = 4,  ///< OpenBLAS's own pick (nothing else to time, or the probe failed; see note)
+};
+enum { VAE_MAX_KERNEL_SETS = 8 };
+
+typedef struct {
+    char name[32];    ///< OpenBLAS's name of the set ("Haswell", "Cooperlake", ...)
+    double seconds;   ///< best time of one lane's products of a training step
+} vae_kernel_timing;
+
+typedef struct {
+    int source;                                      ///< VAE_KERNELS_*
+    char kernels[32];                                ///< the set in use
+    int count;                                       ///< timings (probed now or read from the cache)
+    vae_kernel_timing timings[VAE_MAX_KERNEL_SETS];
+    char cache_path[1024];                           ///< this machine's cache file ("" if there is no cache folder)
+    char note[320];                                  ///< why a cache file was not used or not written, or ""
+} vae_blas_choice;
+
+/// What the engine chose at load.
+const vae_blas_choice *vae_blas_kernel_choice(void);
+
+/// Index of the fastest timing (positive and finite; the first of equals), or -1.
+int vae_blas_fastest(const vae_kernel_timing *timings, int n);
+
+/// The decision before any timing: the user's OPENBLAS_CORETYPE (or NULL) wins; else a cache
+/// file's text (or NULL) whose key line is `key` and whose sets are all among `runnable` gives
+/// the fastest of its timings; else VAE_KERNELS_PROBED, meaning "time them" (with the reason a
+/// cache file was not used in out->note). Fills `out` and returns its source.
+int vae_blas_plan(const char *user, const char *cache_text, const char *key, const char *const *runnable, int n_runnable,
+                  vae_blas_choice *out);
+
+/// The cache file's text for `key` and c's timings into buf; 0 if it does not fit.
+int vae_blas_format_cache(const char *key, const vae_blas_choice *c, char *buf, size_t size);
 
 #endif

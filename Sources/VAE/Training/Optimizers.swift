@@ -6,31 +6,6 @@ public protocol Optimizer {
     mutating func step()
 }
 
-/// Plain stochastic gradient descent, optionally with momentum.
-public struct SGD: Optimizer {
-    public let parameters: [Tensor]
-    public var learningRate: Float
-    public var momentum: Float
-    private var velocity: [[Float]]
-
-    public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0) {
-        self.parameters = parameters
-        self.learningRate = learningRate
-        self.momentum = momentum
-        velocity = parameters.map { [Float](repeating: 0, count: $0.count) }
-    }
-
-    public mutating func step() {
-        for (k, p) in parameters.enumerated() {
-            guard let g = p.grad else { continue }
-            for i in 0..<p.count {
-                velocity[k][i] = momentum * velocity[k][i] + g[i]
-                p.scalars[i] -= learningRate * velocity[k][i]
-            }
-        }
-    }
-}
-
 /// Adam (Kingma & Ba), with PyTorch's defaults and its exact update order:
 /// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·m̂ / (√v̂ + ε).
 public struct Adam: Optimizer {

@@ -1,4 +1,5 @@
 import CBLAS
+import Glibc
 
 /// A row-major, contiguous `Float32` array with a shape, and (when it takes part in a
 /// computation that needs gradients) a node on the autodiff tape.
@@ -134,9 +135,6 @@ public final class Tensor {
         return (0..<rows).map { i in (0..<c).map { Double(scalars[i * c + $0]) } }
     }
 
-    /// The elements as `Double`s in row-major order.
-    public var flatDoubles: [Double] { scalars.map(Double.init) }
-
     /// The gradient as a tensor of the same shape, if any.
     public var gradient: Tensor? { grad.map { Tensor($0, shape: shape) } }
 
@@ -180,8 +178,22 @@ extension String {
 
 // MARK: - Autodiff bookkeeping
 
-/// Whether operations record the tape. `withoutGradients` turns it off for evaluation.
-nonisolated(unsafe) var gradientRecording = true
+/// The thread-specific slot behind `gradientRecording`: empty (the default of every thread)
+/// means recording, any value means off.
+private let tapeOffKey: pthread_key_t = {
+    var key = pthread_key_t()
+    let rc = pthread_key_create(&key, nil)
+    precondition(rc == 0, "pthread_key_create: \(rc)")
+    return key
+}()
+
+/// Whether operations on this thread record the tape. `withoutGradients` turns it off for
+/// evaluation, on its own thread only: a model evaluated on one thread while another trains
+/// on the tape must not switch the trainer's tape off (one shared flag did).
+var gradientRecording: Bool {
+    get { pthread_getspecific(tapeOffKey) == nil }
+    set { pthread_setspecific(tapeOffKey, newValue ? nil : UnsafeRawPointer(bitPattern: 1)) }
+}
 
 /// Runs `body` without recording the tape: no backward closures, no parent links,
 /// so evaluation allocates only the values it computes.

@@ -1,83 +1,4 @@
-// # The VAE engine
-//
-// Float32 tensors with reverse-mode autodiff on OpenBLAS; autoencoder, VAE and hierarchical
-// VAE; ELBO and IWAE; Fashion-MNIST and toy 2-D data. Lesson cells use it like this:
-//
-// ```swift
-// import VAE
-// var rng = SeededGenerator(seed: 1)
-// let data = try FashionMNIST.load(split: .train, limit: 10_000)   // .images [n, 784] in [0,1], .labels
-// let vae = VAE(inputSize: 784, hiddenSize: 400, latentSize: 2, using: &rng)
-// let report = try vae.train(on: data.images, epochs: 5, batchSize: 128, learningRate: 1e-3, using: &rng)
-// print(report)                                   // one line per epoch: -ELBO, reconstruction, KL, samples/s
-// let x = data.images.rows(0..<16)
-// let q = vae.encode(x)                           // DiagonalGaussian: q.mean, q.logVariance  ([16, 2])
-// let z = q.sample(using: &rng)                   // μ + σ ⊙ ε, differentiable in μ and σ
-// let xHat = vae.decode(z)                        // pixel probabilities in [0,1]
-// let elbo = vae.elbo(x, using: &rng)             // elbo.reconstruction, elbo.kl, elbo.value (nats/example)
-// let iwae = vae.iwae(x, samples: 100, using: &rng)   // log p(x) estimate (≥ ELBO on average)
-// let logPxz = vae.logLikelihood(x.rows(0..<1), given: zGrid)  // log p(x|z) for one x at many z
-// let logJoint = vae.logJoint(x.rows(0..<1), zGrid)            // log p(x|z) + log p(z): unnormalized posterior
-// let images = vae.generate(count: 16, using: &rng)            // decode z ~ N(0, I)
-// ```
-//
-// Tensors: `Tensor([Float], shape:)`, `Tensor(rows: [[Double]])`, `.scalars`, `.shape`, `.row(i)`,
-// `.rows(range)`, `.doubles` ([[Double]] for plots), `.item`. Ops: `+ - * /` with row/column
-// broadcasting, `matmul(a, b, transposeA:, transposeB:)`, `linear`, `.relu() .sigmoid() .tanh()
-// .softplus() .exp() .log() .squared()`, `.sum() .sum(axis:) .mean() .logSumExp()`.
-// Gradients: give leaves `requiresGrad: true`, build a scalar, call `.backward()`, read `.grad`;
-// `withoutGradients { ... }` records no tape.
-//
-// Distributions: `DiagonalGaussian(mean:logVariance:)` with `sample(using:)`, `sample(noise:)`,
-// `logProb`, `kl(q)` (to N(0, I)) and `kl(q, p)` in closed form; `Bernoulli(logits:)` with a stable
-// `logProb`; `binaryCrossEntropy(probabilities:targets:)` as in the PyTorch example.
-//
-// Models: `VAE`, `HierarchicalVAE(inputSize:hiddenSizes:latentSizes:)` (KL per level in
-// `elbo.klPerLevel` and `EpochMetrics.klPerLevel`), `Autoencoder`. Training options
-// (`TrainingOptions`): KL warm-up epochs, free bits, dynamic binarization, validation data,
-// per-epoch callbacks. `activeUnits(means:)` counts active latent dimensions.
-//
-// Gradient estimators: `gradientSamples(of: f, mean:, logVariance:, estimator: .scoreFunction /
-// .reparameterized, samples:, using:)` gives per-sample gradient estimates, their mean and variance.
-// Data: `FashionMNIST.load(split:limit:directory:)` (Debian's dataset-fashion-mnist, or
-// FASHION_MNIST_DIR), `FashionMNIST.binarize`, `SyntheticData.gaussianMixture`, `.twoMoons`.
-// Checkpoints: `Checkpoint.save(model, to:note:)`, `Checkpoint.load(into:from:)` (versioned, CRC-32).
-//
-// Speed: `VAE.train` runs a fused, preallocated training step (CompiledVAE.swift) on two cores,
-// bit-identical to one (`VAEEngine.setThreads(1)` or VAE_THREADS=1 for one; VAE_PROFILE=1 prints
-// where a training run's time went). bench/README.md has the measurements.
-// A 10k-image, 2-D-latent VAE trains for 5 epochs in a few seconds.
-
 import Glibc
-
-public enum VAEEngine {
-    public static let version = "1.0.0"
-    /// Sets OpenBLAS's thread count (the products are the only multithreaded part).
-    public static func setThreads(_ n: Int) { openblasThreads(n) }
-}
-
-/// An encoder that maps x to the diagonal Gaussian q(z|x) = N(μ(x), diag σ²(x)):
-/// a ReLU trunk, then two linear heads for μ and log σ².
-public final class GaussianEncoder: Module {
-    public let trunk: [Linear]
-    public let meanHead: Linear
-    public let logVarianceHead: Linear
-
-    public init<G: RandomNumberGenerator>(inputSize: Int, hiddenSizes: [Int], latentSize: Int, using rng: inout G) {
-        let sizes = [inputSize] + hiddenSizes
-        trunk = zip(sizes, sizes.dropFirst()).map { Linear($0, $1, using: &rng) }
-        meanHead = Linear(sizes.last!, latentSize, using: &rng)
-        logVarianceHead = Linear(sizes.last!, latentSize, using: &rng)
-    }
-
-    public var parameters: [Tensor] { trunk.flatMap(\.parameters) + meanHead.parameters + logVarianceHead.parameters }
-
-    public func callAsFunction(_ x: Tensor) -> DiagonalGaussian {
-        var h = x
-        for layer in trunk { h = layer(h, activation: .relu) }
-        return DiagonalGaussian(mean: meanHead(h), logVariance: logVarianceHead(h))
-    }
-}
 
 /// The variational autoencoder of Kingma & Welling with the PyTorch example's shape:
 /// encoder x → ReLU hidden → (μ, log σ²); decoder z → ReLU hidden → Bernoulli logits.
@@ -176,5 +97,16 @@ public final class VAE: Module {
             }
             return out
         }
+    }
+}
+
+extension VAE {
+    /// Parameters with readable names, in checkpoint order.
+    public var namedParameters: [(String, Tensor)] {
+        var out: [(String, Tensor)] = []
+        for (i, l) in encoder.trunk.enumerated() { out += l.named("encoder.trunk[\(i)]") }
+        out += encoder.meanHead.named("encoder.meanHead") + encoder.logVarianceHead.named("encoder.logVarianceHead")
+        for (i, l) in decoder.layers.enumerated() { out += l.named("decoder.layers[\(i)]") }
+        return out
     }
 }

@@ -2,7 +2,10 @@ import Glibc
 
 /// Options of a training run.
 public struct TrainingOptions {
-    /// KL warm-up: β rises linearly from 0 to 1 over this many epochs (0: β = 1 throughout).
+    /// The KL term's weight β in the loss −E_q[log p(x|z)] + β·KL (1: the ELBO; above 1 a
+    /// β-VAE, below 1 closer to an autoencoder: a point on the rate–distortion curve).
+    public var beta: Float = 1
+    /// KL warm-up: the KL weight rises linearly from 0 to `beta` over this many epochs (0: `beta` throughout).
     public var klWarmupEpochs: Int = 0
     /// Free bits λ in nats per latent dimension (0: off).
     public var freeBits: Float = 0
@@ -16,12 +19,15 @@ public struct TrainingOptions {
     public var beforeEpoch: ((Int) -> Void)? = nil
     /// Called after each epoch with its metrics (e.g. to print or plot as training goes).
     public var afterEpoch: ((EpochMetrics) -> Void)? = nil
+    /// Cores this run may use; nil: the engine's budget (`VAEEngine.threads`). One core and two
+    /// give bit-identical results.
+    public var threads: Int? = nil
 
     public init(klWarmupEpochs: Int = 0, freeBits: Float = 0, dynamicBinarization: Bool = false,
-                showProgress: Bool = true, validationData: Tensor? = nil) {
-        self.klWarmupEpochs = klWarmupEpochs; self.freeBits = freeBits
+                showProgress: Bool = true, validationData: Tensor? = nil, threads: Int? = nil, beta: Float = 1) {
+        self.beta = beta; self.klWarmupEpochs = klWarmupEpochs; self.freeBits = freeBits
         self.dynamicBinarization = dynamicBinarization; self.showProgress = showProgress
-        self.validationData = validationData
+        self.validationData = validationData; self.threads = threads
     }
 }
 
@@ -36,7 +42,7 @@ public struct EpochMetrics: Sendable, CustomStringConvertible {
     public let kl: Float
     /// Mean KL per stochastic level (z1 first).
     public let klPerLevel: [Float]
-    /// KL weight β at the end of the epoch.
+    /// KL weight at the end of the epoch (`TrainingOptions.beta` times the warm-up's factor).
     public let klWeight: Float
     /// −ELBO on the validation data, if given.
     public let validationNegativeELBO: Float?
@@ -133,10 +139,10 @@ func runEpochs<G: RandomNumberGenerator>(
         let t0 = now()
         order.seededShuffle(using: &rng)
         var sumLogLikelihood = 0.0, sumLevels: [Double] = []
-        var beta: Float = 1
+        var beta = options.beta
         for s in 0..<stepsPerEpoch {
             let rows = s * batchSize ..< min((s + 1) * batchSize, n)
-            beta = warmupWeight(step: globalStep, warmupSteps: warmup)
+            beta = options.beta * warmupWeight(step: globalStep, warmupSteps: warmup)
             let sums = try order.withUnsafeBufferPointer { try step(epoch, s + 1, UnsafeBufferPointer(rebasing: $0[rows]), beta, &rng) }
             sumLogLikelihood += sums.logLikelihood
             if sumLevels.isEmpty { sumLevels = Array(repeating: 0, count: sums.klPerLevel.count) }
@@ -172,7 +178,7 @@ func trainWithTape<G: RandomNumberGenerator>(
     let params = named.map(\.1)
     var adam = Adam(parameters: params, learningRate: learningRate)
     let savedThreads = blasThreadCount
-    let threads = trainingThreads()
+    let threads = trainingThreads(options)
     openblasThreads(threads)
     defer { openblasThreads(savedThreads) }
     return try runEpochs(data: data, epochs: epochs, batchSize: batchSize, options: options, threads: threads,
@@ -194,52 +200,8 @@ func trainWithTape<G: RandomNumberGenerator>(
     }
 }
 
-extension VAE {
-    /// Trains with Adam on the summed −ELBO (the PyTorch example's loss), minibatches drawn by
-    /// shuffling with `rng`. Uses the compiled (fused, preallocated) training step.
-    @discardableResult
-    public func train<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
-                                                learningRate: Float = 1e-3, options: TrainingOptions = .init(),
-                                                using rng: inout G) throws -> TrainingReport {
-        try trainCompiled(on: data, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
-                          options: options, using: &rng)
-    }
-
-    /// The same training on the autodiff tape (slower; the reference the compiled step is tested against).
-    @discardableResult
-    public func trainOnTape<G: RandomNumberGenerator>(on data: Tensor, epochs: Int, batchSize: Int = 128,
-                                                      learningRate: Float = 1e-3, options: TrainingOptions = .init(),
-                                                      using rng: inout G) throws -> TrainingReport {
-        try trainWithTape(parameters: namedParameters, data: data, epochs: epochs, batchSize: batchSize,
-                          learningRate: learningRate, options: options, using: &rng,
-                          objective: { x, o, r in self.elbo(x, options: o, using: &r) },
-                          evaluate: { v, r in self.negativeELBO(on: v, using: &r) })
-    }
-
-    /// Mean −ELBO over a data set (one sample per example), evaluated in batches without a tape.
-    public func negativeELBO<G: RandomNumberGenerator>(on data: Tensor, batchSize: Int = 1000, using rng: inout G) -> Float {
-        withoutGradients { datasetMean(data, batchSize: batchSize) { -elbo($0, using: &rng).value } }
-    }
-
-    /// Mean IWAE bound over a data set.
-    public func iwae<G: RandomNumberGenerator>(on data: Tensor, samples k: Int, batchSize: Int = 500, using rng: inout G) -> Float {
-        datasetMean(data, batchSize: batchSize) { iwae($0, samples: k, using: &rng) }
-    }
-}
-
 extension Linear {
     func named(_ prefix: String) -> [(String, Tensor)] { [("\(prefix).weight", weight), ("\(prefix).bias", bias)] }
-}
-
-extension VAE {
-    /// Parameters with readable names, in checkpoint order.
-    public var namedParameters: [(String, Tensor)] {
-        var out: [(String, Tensor)] = []
-        for (i, l) in encoder.trunk.enumerated() { out += l.named("encoder.trunk[\(i)]") }
-        out += encoder.meanHead.named("encoder.meanHead") + encoder.logVarianceHead.named("encoder.logVarianceHead")
-        for (i, l) in decoder.layers.enumerated() { out += l.named("decoder.layers[\(i)]") }
-        return out
-    }
 }
 
 /// The mean over a data set of a per-example mean computed batch by batch (each batch's mean
