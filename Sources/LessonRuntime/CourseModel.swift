@@ -66,15 +66,24 @@ public enum CourseModel {
 }
 
 /// The course's VAE with a `d`-dimensional code (784 → 256 → d, and back), trained on
-/// `CourseModel.trainingSet()` with seed 1000 + d. Lessons that ask for the same `d` and `epochs`
-/// share one trained model.
+/// `CourseModel.trainingSet()` with seed 1000 + d. Lessons that ask for the same settings share
+/// one trained model. `beta` weighs the KL term of the loss (1: the ELBO), `warmup` epochs of KL
+/// warm-up and `freeBits` nats per unit change the training too; each non-default one is part of
+/// the cache key, so the default model keeps the key lesson 1 trains it under.
 ///
 ///     let vae16 = try courseVAE(latent: 16).model
-public func courseVAE(latent d: Int, epochs: Int = CourseModel.epochs) throws -> TrainedModel<VAE> {
+///     let betaVAE = try courseVAE(latent: 2, beta: 4)
+public func courseVAE(latent d: Int, epochs: Int = CourseModel.epochs, beta: Float = 1, warmup: Int = 0,
+                      freeBits: Float = 0, afterEpoch: ((VAE, EpochMetrics) -> Void)? = nil) throws -> TrainedModel<VAE> {
     var rng = SeededGenerator(seed: 1_000 + UInt64(d))
     let model = VAE(inputSize: 784, hiddenSize: CourseModel.hiddenSize, latentSize: d, using: &rng)
-    return try trainedOnce(CourseModel.key("vae", "\(CourseModel.hiddenSize)-\(d)", epochs: epochs), model) {
-        try $0.train(on: CourseModel.trainingSet().images, epochs: epochs, options: CourseModel.quiet, using: &rng)
+    let options = (beta == 1 ? "" : "-b\(beta)") + (warmup == 0 ? "" : "-w\(warmup)") + (freeBits == 0 ? "" : "-fb\(freeBits)")
+    return try trainedOnce(CourseModel.key("vae", "\(CourseModel.hiddenSize)-\(d)", epochs: epochs, options: options), model) {
+        var o = TrainingOptions(klWarmupEpochs: warmup, freeBits: freeBits, showProgress: false, beta: beta)
+        // Runs only when the model is trained, not when it is loaded: whatever it records must be
+        // cached by the caller under a key that names the same settings.
+        if let afterEpoch { o.afterEpoch = { afterEpoch(model, $0) } }
+        return try $0.train(on: CourseModel.trainingSet().images, epochs: epochs, options: o, using: &rng)
     }
 }
 
