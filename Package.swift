@@ -37,8 +37,9 @@ let package = Package(
         .target(name: "LessonProtocol"),
         // Starting lesson programs contained: own session, clean signals, closed descriptors, limits.
         .target(name: "CLessonSpawn"),
-        // What a lesson's cells see: show(_:), expect(_:_:), output capture protocol.
-        .target(name: "LessonRuntime", dependencies: ["Figures", "LessonProtocol"]),
+        // What a lesson's cells see: show(_:), expect(_:_:), numerics, random draws, the course's
+        // shared models (hence VAE), the runner's event protocol.
+        .target(name: "LessonRuntime", dependencies: ["Figures", "VAE", "LessonProtocol"]),
         // Lesson model, parser (the only cmark user), cell runner, renderer, site writer, theme.
         .target(
             name: "LessonKit",
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "LessonProtocol"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VAETests", dependencies: ["VAE"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures"], resources: [.copy("Golden")]),
+        .testTarget(name: "LessonRuntimeTests", dependencies: ["LessonRuntime", "VAE"]),
     ],
     swiftLanguageModes: [.v5]
 )

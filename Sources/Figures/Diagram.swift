@@ -389,9 +389,12 @@ public struct Diagram: SVGConvertible, IssueReporting {
             s += "</g>\n"
         }
         let nodeList: String = nodes.map { markupPlain($0.label) }.joined(separator: ", ")
+        // Edges are described by their nodes' labels: the ids ("enc", "xh") are the author's
+        // handles, not words a reader (or a screen reader) knows.
+        let labelOf: [String: String] = Dictionary(nodes.map { ($0.id, markupPlain($0.label)) }, uniquingKeysWith: { a, _ in a })
         let edgeList: String = edges.map { (e: Edge) -> String in
             let lab: String = e.label.map { " (" + markupPlain($0) + ")" } ?? ""
-            return e.from + " to " + e.to + lab
+            return (labelOf[e.from] ?? e.from) + " to " + (labelOf[e.to] ?? e.to) + lab
         }.joined(separator: ", ")
         let desc: String = summary ?? ("Diagram with nodes " + nodeList + "; arrows " + edgeList + ".")
         return svgDocument(width: w.rounded(.up), height: h.rounded(.up), title: title ?? "Diagram", desc: desc, body: s)

@@ -87,7 +87,8 @@ func fnv1a(_ s: String) -> String {
 struct TextRun { var text: String; var level: Int }
 
 /// Parses `z_1`, `z_{t-1}`, `x^2`, `\mu`, `\sigma`, ... into runs. Used where labels are math-like
-/// (diagrams, and plot text when `math: true`), never for axis labels, where `_` is literal.
+/// (diagrams, legend entries, and plot text when `math: true`), never for axis labels or titles,
+/// where `_` is literal.
 func parseMarkup(_ s: String) -> [TextRun] {
     let greek: [String: String] = [
         "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
@@ -176,15 +177,21 @@ func markupWidth(_ runs: [TextRun], _ size: Double) -> Double {
     runs.reduce(0) { $0 + textWidth($1.text, $1.level == 0 ? size : size * 0.7) }
 }
 
-/// The inner content of a `<text>` element for marked-up runs: tspans with relative `dy` shifts,
-/// returning to the baseline after each script so following text lines up.
+/// The inner content of a `<text>` element for marked-up runs: tspans with relative `dy` shifts.
+/// The shift back to the baseline after a script rides on the text that follows it: browsers
+/// (Chromium at least) ignore the `dy` of an empty `<tspan>`, which left everything after a
+/// subscript lowered.
 func markupTSpans(_ runs: [TextRun], _ size: Double) -> String {
-    var out = ""
+    var out = "", offset = 0.0   // the current run's shift from the baseline
     for r in runs {
-        if r.level == 0 { out += escapeXML(r.text); continue }
-        let dy = r.level < 0 ? size * 0.3 : -size * 0.4
-        out += "<tspan dy=\"\(num(dy))\" font-size=\"\(num(size * 0.7))\">\(escapeXML(r.text))</tspan>"
-        out += "<tspan dy=\"\(num(-dy))\"></tspan>"
+        let target = r.level < 0 ? size * 0.3 : (r.level > 0 ? -size * 0.4 : 0)
+        let dy = target - offset
+        offset = target
+        if r.level == 0 {
+            out += dy == 0 ? escapeXML(r.text) : "<tspan dy=\"\(num(dy))\">\(escapeXML(r.text))</tspan>"
+        } else {
+            out += "<tspan dy=\"\(num(dy))\" font-size=\"\(num(size * 0.7))\">\(escapeXML(r.text))</tspan>"
+        }
     }
     return out
 }

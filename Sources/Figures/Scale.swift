@@ -74,10 +74,21 @@ enum Ticks {
                 if out.count >= 4 { break }
             }
         } else {
-            let every = max(1, Int((Double(decades) / Double(max(count, 1))).rounded(.up)))
-            // Every k-th decade, anchored at 10^0 so the labels read 1, 100, 10^4 rather than 10, 1000, 10^5.
-            for e in e0...e1 where ((e % every) + every) % every == 0 {
-                let v = decade(1, e); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) }
+            var every = max(1, Int((Double(decades) / Double(max(count, 1))).rounded(.up)))
+            // Every k-th decade, anchored at 10^0 so the labels read 1, 100, 10^4 rather than 10, 1000, 10^5;
+            // thinned no further than three labelled decades (two labels cannot show the scale's pace).
+            while true {
+                out = []
+                for e in e0...e1 where ((e % every) + every) % every == 0 {
+                    let v = decade(1, e); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) }
+                }
+                if out.count >= 3 || every == 1 { break }
+                every -= 1
+            }
+            // Three decades or so, with only two powers of ten inside: add 3s, then 2s and 5s.
+            for ms in [[1.0, 3], [1.0, 2, 5]] where out.count < 3 {
+                out = []
+                for e in e0...e1 { for m in ms { let v = decade(m, e); if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) } } }
             }
         }
         return out

@@ -91,9 +91,10 @@ public struct BuildProducts: Sendable {
         return []
     }
 
-    /// Libraries the program links. Figures is linked into libLessonRuntime.so; linking
-    /// libFigures.so as well would load two copies of its types.
-    var linkedLibraries: [String] { modules.filter { $0 != "Figures" } }
+    /// Libraries the program links. Figures and VAE are linked into libLessonRuntime.so (the
+    /// runtime's course models use the engine); linking libFigures.so or libVAE.so as well would
+    /// load two copies of their types.
+    var linkedLibraries: [String] { modules.filter { $0 != "Figures" && $0 != "VAE" } }
 
     /// Files whose content defines the build lesson programs run against.
     var fingerprintFiles: [URL] {
