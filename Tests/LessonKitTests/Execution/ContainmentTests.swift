@@ -55,7 +55,7 @@ final class ContainmentTests: XCTestCase {
 
         ```swift
         // The thread budget is explicit (an argument the generated program hands to the engine).
-        print(_LessonRuntime.threadBudget ?? 0, blasThreadCount, CommandLine.arguments.count)
+        print(_LessonRuntime.threadBudget ?? 0, VAEEngine.threads, CommandLine.arguments.count)
         ```
 
         ```swift
