@@ -136,9 +136,6 @@ public struct ProgramArguments: Equatable, Sendable {
         return a
     }
 
-    /// `arguments` without the runner's.
-    public static func withoutRunnerArguments(_ arguments: [String]) -> [String] { arguments.filter { !$0.hasPrefix(prefix) } }
-
     /// The runner's arguments among `arguments` (nil when the program was started by hand).
     public static func parse(_ arguments: [String]) -> ProgramArguments? {
         var values: [String: String] = [:]
