@@ -373,6 +373,22 @@ final class ContainmentTests: XCTestCase {
         return (Self.processes(containing: token) + Self.processes(containing: dir.path), left)
     }
 
+    /// The handlers must not leave SIGINT/SIGTERM ignored: programs `lessons` starts with
+    /// Foundation's Process (the renderer's) would inherit that and could not be stopped.
+    func testTheTerminationHandlersAreNotInheritedAsIgnoredSignals() throws {
+        ChildSessions.shared.installTerminationHandlers()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "grep SigIgn /proc/self/status"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let mask = try XCTUnwrap(UInt64(text.split(separator: "\t").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "", radix: 16), text)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { XCTAssertEqual(mask & (1 << UInt64(sig - 1)), 0, "signal \(sig) is ignored in a child") }
+    }
+
     func testSIGINTOfLessonsLeavesNoProcessAndNoWorkFolder() throws {
         let left = try interrupt(with: SIGINT)
         XCTAssertEqual(left.processes, [])
