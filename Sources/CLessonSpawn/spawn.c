@@ -238,4 +238,25 @@ int lk_spawn(const lk_spawn_request *r, pid_t *guardian, pid_t *program) {
     return 0;
 }
 
+static volatile sig_atomic_t termination_fd = -1;
+
+static void on_termination(int sig) {
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (termination_fd >= 0) { ssize_t ignored = write(termination_fd, &b, 1); (void)ignored; }
+    errno = saved;
+}
+
+int lk_catch_termination_signals(int fd) {
+    termination_fd = fd;
+    struct sigaction a;
+    memset(&a, 0, sizeof a);
+    a.sa_handler = on_termination;
+    sigemptyset(&a.sa_mask);
+    a.sa_flags = SA_RESTART;
+    int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+    for (int i = 0; i < 3; i++) if (sigaction(sigs[i], &a, NULL) != 0) return errno;
+    return 0;
+}
+
 int lk_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -115,7 +115,9 @@ public struct EventLineReader: Sendable {
 }
 
 /// The runner's instructions to the lesson program, as program arguments (not environment
-/// variables, which a lesson's own child processes would inherit and could act on).
+/// variables, which a lesson's own child processes would inherit and could act on). Cells see
+/// them in `CommandLine.arguments` (a descriptor number, a folder, a count: nothing to act on;
+/// the descriptor itself is closed by then).
 public struct ProgramArguments: Equatable, Sendable {
     /// Inherited write end of the event pipe.
     public var eventsFD: Int32
@@ -135,9 +137,6 @@ public struct ProgramArguments: Equatable, Sendable {
         if let t = threads { a.append("\(Self.prefix)threads=\(t)") }
         return a
     }
-
-    /// `arguments` without the runner's.
-    public static func withoutRunnerArguments(_ arguments: [String]) -> [String] { arguments.filter { !$0.hasPrefix(prefix) } }
 
     /// The runner's arguments among `arguments` (nil when the program was started by hand).
     public static func parse(_ arguments: [String]) -> ProgramArguments? {

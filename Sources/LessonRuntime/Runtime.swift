@@ -37,8 +37,6 @@ public enum _LessonRuntime {
         guard let args = ProgramArguments.parse(CommandLine.arguments) else { return }
         runDir = args.runDirectory
         threadBudget = args.threads
-        // The cells see the program's arguments as if it had been started with none.
-        CommandLine.arguments = ProgramArguments.withoutRunnerArguments(CommandLine.arguments)
         // Take the event pipe: a high descriptor, closed on exec (a program a cell starts does
         // not inherit it), and the inherited number closed, so a cell writing to fd 3 by
         // mistake gets EBADF instead of speaking for the runtime.

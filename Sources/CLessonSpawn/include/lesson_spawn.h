@@ -40,6 +40,12 @@ typedef struct {
 // program is reported here, not as an exit status).
 int lk_spawn(const lk_spawn_request *request, pid_t *guardian, pid_t *program);
 
+// Catches SIGINT, SIGTERM and SIGHUP with a handler that writes the signal's number (one
+// byte) to `fd` and does nothing else; a thread reading the other end does the cleanup. A
+// handler, not SIG_IGN: an ignored signal would be inherited by every program `lessons`
+// starts (Foundation's Process passes it on), a caught one is reset to default by exec.
+int lk_catch_termination_signals(int fd);
+
 // pipe2(fds, O_CLOEXEC): both ends close-on-exec (not visible to Swift without _GNU_SOURCE).
 int lk_pipe_cloexec(int fds[2]);
 

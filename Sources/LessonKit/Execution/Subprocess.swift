@@ -308,7 +308,7 @@ public final class ChildSessions: @unchecked Sendable {
     private var sessions = Set<pid_t>()
     private var folders = Set<String>()
     private var installed = false
-    private var sources: [DispatchSourceSignal] = []
+    private var termination: Pipes?
 
     /// Runs `start` (which returns an error code and a pid) with the registry locked, so a
     /// signal handler never misses a child that has just started.
@@ -328,19 +328,24 @@ public final class ChildSessions: @unchecked Sendable {
 
     var running: Set<pid_t> { lock.withLock { sessions } }
 
-    /// Installs the SIGINT/SIGTERM/SIGHUP handling once. The handler runs on a dispatch queue
-    /// (not in signal context), so it may scan /proc and remove folders.
+    /// Installs the SIGINT/SIGTERM/SIGHUP handling once: a C handler writes the signal to a
+    /// pipe (see lk_catch_termination_signals), and a thread reading it does the cleanup
+    /// outside signal context (it may scan /proc and remove folders).
     public func installTerminationHandlers() {
         lock.withLock {
             guard !installed else { return }
             installed = true
-            for sig in [SIGINT, SIGTERM, SIGHUP] {
-                signal(sig, SIG_IGN)
-                let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                s.setEventHandler { [unowned self] in self.terminate(signal: sig) }
-                s.resume()
-                sources.append(s)
+            guard let pipe = try? Pipes.make(), lk_catch_termination_signals(pipe.write) == 0 else { return }
+            let reader = Thread { [unowned self] in
+                var b: UInt8 = 0
+                while true {
+                    let n = read(pipe.read, &b, 1)
+                    if n == 1 { self.terminate(signal: Int32(b)) }
+                    if n == 0 || (n < 0 && errno != EINTR) { return }
+                }
             }
+            reader.start()
+            termination = pipe
         }
     }
 

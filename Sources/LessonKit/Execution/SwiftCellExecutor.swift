@@ -3,13 +3,16 @@
 //
 //   cells ─▶ ProgramGenerator (main.swift, #sourceLocation per cell)
 //         ─▶ swiftc -O -gline-tables-only (-I Modules, -lLessonRuntime -lVAE, rpath)
-//         ─▶ run in the project root, contained (Subprocess: own session, limits from here),
-//            with ProgramArguments (event pipe, lifeline, run folder) and SWIFT_BACKTRACE=...json
+//         ─▶ run in the project root, contained (Subprocess: a guardian's session, limits from
+//            here), with ProgramArguments (event pipe, run folder, thread budget) and
+//            SWIFT_BACKTRACE=...json
 //         ─▶ Collector (exit status + typed events + cell-N.out/.err + crash JSON) ─▶ [Int: CellResult]
+//   a compile error: the first cell whose prefix does not type-check is the broken one; the
+//   cells before it are compiled alone and run (compileAndRun, firstBrokenCell).
 //   compile-fail cells: ProgramGenerator.compileFailProbe + swiftc -typecheck, one per cell.
 //   ResultCache: .lessons-cache/results/<key>.json, key = cells' code and run options, lesson
 //   path, build identity (libraries, modules, swiftc --version), limits; data files declared
-//   with recordInput are checked on load.
+//   with recordInput and the engine's data sets (Options.dataInputs) are checked on load.
 
 import Foundation
 #if canImport(Glibc)

@@ -55,7 +55,7 @@ final class ContainmentTests: XCTestCase {
 
         ```swift
         // The thread budget is explicit (an argument the generated program hands to the engine).
-        print(_LessonRuntime.threadBudget ?? 0, VAEEngine.threads, CommandLine.arguments.count)
+        print(_LessonRuntime.threadBudget ?? 0, VAEEngine.threads, CommandLine.arguments.dropFirst().map { $0.prefix { $0 != "=" } })
         ```
 
         ```swift
@@ -114,7 +114,7 @@ final class ContainmentTests: XCTestCase {
 
     /// Issue 12, item 5: not OPENBLAS_NUM_THREADS derived from --jobs behind the user's back.
     func testTheThreadBudgetReachesTheEngine() throws {
-        XCTAssertEqual(try sharedRun().results[1]?.text, "1 1 1\n")
+        XCTAssertEqual(try sharedRun().results[1]?.text, "1 1 [\"--lessons-events-fd\", \"--lessons-run-dir\", \"--lessons-threads\"]\n")
     }
 
     func testStderrOfACellThatDidNotTrapIsKeptWhole() throws {
@@ -371,6 +371,22 @@ final class ContainmentTests: XCTestCase {
         let work = dir.appendingPathComponent(".lessons-cache/work")
         let left = (try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []
         return (Self.processes(containing: token) + Self.processes(containing: dir.path), left)
+    }
+
+    /// The handlers must not leave SIGINT/SIGTERM ignored: programs `lessons` starts with
+    /// Foundation's Process (the renderer's) would inherit that and could not be stopped.
+    func testTheTerminationHandlersAreNotInheritedAsIgnoredSignals() throws {
+        ChildSessions.shared.installTerminationHandlers()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "grep SigIgn /proc/self/status"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let mask = try XCTUnwrap(UInt64(text.split(separator: "\t").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "", radix: 16), text)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { XCTAssertEqual(mask & (1 << UInt64(sig - 1)), 0, "signal \(sig) is ignored in a child") }
     }
 
     func testSIGINTOfLessonsLeavesNoProcessAndNoWorkFolder() throws {
