@@ -10,7 +10,8 @@ SCRATCH=${SCRATCH:-.build}
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   swift build -c release --scratch-path "$SCRATCH" --product lessons >/dev/null
 fi
-BIN="$SCRATCH/release/lessons"
+# absolute, so that SCRATCH may be a path outside the repository (an older build to compare with)
+BIN="$(cd "$SCRATCH/release" && pwd)/lessons"
 WORK=$(mktemp -d /tmp/lessons-site-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 python3 bench/site/gen.py "$WORK/Lessons" "$PAGES" "$FORMULAS"
@@ -19,7 +20,7 @@ median() { python3 -c "import sys,statistics; print(f'{statistics.median(map(flo
 # timed CMD...: runs CMD, appends "wall cpu" (seconds; cpu = user + sys of it and its children) to $WORK/t
 timed() { /usr/bin/time -f "%e %U %S" -o "$WORK/t1" "$@" >/dev/null 2>"$WORK/stderr" || { cat "$WORK/stderr"; exit 1; }
           awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$WORK/t1"; }
-build() { (cd "$WORK" && timed "$OLDPWD/$BIN" build --no-run --lessons Lessons --output Output); }
+build() { (cd "$WORK" && timed "$BIN" build --no-run --lessons Lessons --output Output); }
 
 declare -a cold_w cold_c warm_w warm_c mc_w mc_c prose_w prose_c edit_w edit_c peer_w peer_c
 for r in $(seq "$RUNS"); do

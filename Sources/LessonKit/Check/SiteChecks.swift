@@ -8,7 +8,7 @@ public enum SiteChecks {
         let fm = FileManager.default
         var out: [Diagnostic] = []
         for lesson in lessons {
-            let ids = Set(lesson.headings.map(\.id))
+            let ids = anchors(lesson)
             let sourceLines = lesson.source.components(separatedBy: "\n")
             for block in lesson.blocks {
                 if case .code = block { continue }
@@ -40,6 +40,27 @@ public enum SiteChecks {
             }
         }
         return out
+    }
+
+    /// The anchors a lesson's page has: headings, labelled equations and cells (cross-references),
+    /// cells (`cell-N`), and `id`s in raw HTML (the references list's `ref-KEY`).
+    static func anchors(_ lesson: Lesson) -> Set<String> {
+        var ids = Set(lesson.headings.map(\.id))
+        ids.formUnion(lesson.formulas.compactMap(\.label))
+        for cell in lesson.cells {
+            ids.insert("cell-\(cell.index + 1)")
+            if let l = cell.options.label { ids.insert(l) }
+        }
+        lesson.blocks.forEachBlock { b in
+            guard case .html(let parts, _) = b else { return }
+            for case .html(let h) in parts {
+                var rest = h[...]
+                while let r = rest.range(of: " id=\""), let end = rest[r.upperBound...].firstIndex(of: "\"") {
+                    ids.insert(String(rest[r.upperBound..<end])); rest = rest[end...]
+                }
+            }
+        }
+        return ids
     }
 
     /// The link targets in a block: Markdown links, and `href`s in raw HTML.

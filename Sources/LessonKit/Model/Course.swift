@@ -13,6 +13,8 @@ public struct Course: Sendable {
     public var pages: [String: PageRenderer.Output] = [:]
     /// The search index as a script (`assets/search-index.js`), filled by `BuildSearchIndex`.
     public var searchIndex: String?
+    /// What the index was made from; when `searchIndex` is nil, the previous site's index has this key.
+    public var searchIndexKey: String?
 
     public init(lessons: [Lesson], index: Lesson? = nil) { self.lessons = lessons; self.index = index }
 

@@ -30,6 +30,10 @@ public struct Lesson: Codable, Hashable, Sendable {
     /// What the page shows from outside its own source (another lesson's numbers, bibliography
     /// entries, whether its images exist): part of the reuse key, so a change there re-renders it.
     public var externalInputs: [String] = []
+    /// `SHA256.hex(source)`, computed once by the parser: the reuse plan, the search index's key
+    /// and the page footer all need it, several times per build.
+    public var sourceSHA256Cache: String? = nil
+    public var sourceSHA256: String { sourceSHA256Cache ?? SHA256.hex(source) }
 
     public init(file: String, slug: String, frontMatter: FrontMatter = FrontMatter(), blocks: [Block] = [],
                 diagnostics: [Diagnostic] = [], source: String = "") {

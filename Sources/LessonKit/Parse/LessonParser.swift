@@ -18,8 +18,10 @@ public enum LessonParser {
         var converter = CommonMarkConverter(protected: protected, file: file, sourceLines: TextLines.split(source))
         let blocks = converter.convert()
         diagnostics += converter.diagnostics
-        return Lesson(file: file, slug: slug, frontMatter: split.frontMatter, blocks: blocks,
-                      diagnostics: diagnostics, source: source)
+        var lesson = Lesson(file: file, slug: slug, frontMatter: split.frontMatter, blocks: blocks,
+                            diagnostics: diagnostics, source: source)
+        lesson.sourceSHA256Cache = SHA256.hex(source)
+        return lesson
     }
 
     /// Reads and parses a lesson file; an unreadable or non-UTF-8 file is a lesson with an error.

@@ -10,6 +10,8 @@ enum Downloads {
 
     static func href(_ path: String) -> String { path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path }
 
+    static func hasProgram(_ lesson: Lesson) -> Bool { lesson.blocks.contains { if case .code(let c) = $0 { return c.runs }; return false } }
+
     /// nil when the lesson has no runnable cell.
     static func swiftProgram(_ lesson: Lesson) -> String? {
         let cells = lesson.cells.filter(\.runs)

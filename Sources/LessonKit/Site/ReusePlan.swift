@@ -35,7 +35,7 @@ public struct ReusePlan: Equatable, Sendable {
         for (k, lesson) in lessons.enumerated() {
             let prev = k > 0 ? lessons[k - 1] : nil, next = k + 1 < lessons.count ? lessons[k + 1] : nil
             let neighbours = [prev, next].map { n in n.map { $0.page + "\u{0}" + $0.title } ?? "" }
-            let source = SHA256.hex(lesson.source), results = resultsHash(lesson.results)
+            let source = lesson.sourceSHA256, results = resultsHash(lesson.results)
             // what transforms brought in from outside the page (added only when there is some, so
             // that a page with none keeps the key it had before they existed)
             let external = lesson.externalInputs.isEmpty ? [] : [SHA256.hex(lesson.externalInputs.joined(separator: "\u{0}"))]
@@ -45,7 +45,7 @@ public struct ReusePlan: Equatable, Sendable {
             if sameTool, old[lesson.page]?.inputsSHA256 == key, existingPages.contains(lesson.page) { reused.insert(lesson.page) }
         }
         let listed = lessons.map { [$0.slug, $0.title, $0.frontMatter.summary ?? ""].joined(separator: "\u{0}") }
-        let indexSource = index.map { SHA256.hex($0.source) } ?? ""
+        let indexSource = index.map(\.sourceSHA256) ?? ""
         let indexKey = SHA256.hex((toolParts + [indexSource] + listed).joined(separator: "\u{1}"))
         let reuseIndex = sameTool && previous?.index?.inputsSHA256 == indexKey && existingPages.contains("index.html")
         return ReusePlan(pages: pages, reused: reused, indexKey: indexKey, reuseIndex: reuseIndex)

@@ -73,17 +73,34 @@ struct SiteRenderer {
             }
             try writer.write(context.theme.css, to: "assets/style.css")
             try writer.write(context.theme.searchScript, to: "assets/search.js")
-            try writer.write(course.searchIndex ?? "window.LESSONS_SEARCH={\"docs\":[],\"words\":[],\"postings\":[]};\n", to: "assets/search-index.js")
-            // downloads: every written page's Markdown and cells (reused pages too: the folder is new)
+            if let index = course.searchIndex {
+                try writer.write(index, to: BuildSearchIndex.file)
+            } else if course.searchIndexKey != nil {
+                // the previous site's index was made from the same pages (see BuildSearchIndex)
+                try writer.reuse(context.outputDirectory.appendingPathComponent(BuildSearchIndex.file), as: BuildSearchIndex.file)
+            } else {
+                try writer.write("window.LESSONS_SEARCH={\"docs\":[],\"words\":[],\"postings\":[]};\n", to: BuildSearchIndex.file)
+            }
+            // downloads: every written page's Markdown and cells (reused pages too: the folder is new).
+            // A reused page's source is unchanged (it is part of the page's key): its files are
+            // taken over like the page itself.
             for lesson in written {
-                try writer.write(lesson.source, to: Downloads.markdownPath(lesson))
-                if let program = Downloads.swiftProgram(lesson) { try writer.write(program, to: Downloads.swiftPath(lesson)) }
+                let md = Downloads.markdownPath(lesson), swift = Downloads.swiftPath(lesson)
+                let reused = course.pages[lesson.page] == nil
+                func old(_ path: String) -> URL? {
+                    let u = context.outputDirectory.appendingPathComponent(path)
+                    return reused && FileManager.default.fileExists(atPath: u.path) ? u : nil
+                }
+                if let u = old(md) { try writer.reuse(u, as: md) } else { try writer.write(lesson.source, to: md) }
+                guard Downloads.hasProgram(lesson) else { continue }
+                if let u = old(swift) { try writer.reuse(u, as: swift) }
+                else if let program = Downloads.swiftProgram(lesson) { try writer.write(program, to: swift) }
             }
             try writer.copyKaTeXAssets(from: context.renderer.katexDirectory)
             let manifest = Manifest(generator: context.toolKey.generator, katex: context.toolKey.katex,
                 highlight: context.toolKey.highlight, themeSHA256: context.toolKey.theme,
                 index: Manifest.Page(page: "index.html", source: course.index?.file ?? "",
-                                     sourceSHA256: course.index.map { SHA256.hex($0.source) } ?? "",
+                                     sourceSHA256: course.index.map(\.sourceSHA256) ?? "",
                                      resultsSHA256: "", inputsSHA256: plan.indexKey,
                                      cellDiagnostics: plan.reuseIndex ? context.previous?.index?.cellDiagnostics
                                          : (indexOut?.diagnostics ?? []).isEmpty ? nil : indexOut?.diagnostics),

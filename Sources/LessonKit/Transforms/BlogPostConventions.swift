@@ -14,6 +14,7 @@ public struct BlogPostConventions: CourseTransform {
     public func apply(_ course: Course, _ context: BuildContext) throws -> Course {
         var course = course
         course.updateEveryLesson { lesson in
+            guard lesson.source.containsUTF8("![") else { return }
             let prefix = Self.mediaPrefix(lesson.frontMatter)
             lesson.blocks = lesson.blocks.map { block in
                 var b = block.mapInlines(Self.captioned)

@@ -20,12 +20,30 @@ public struct BuildSearchIndex: CourseTransform {
 
     public func apply(_ course: Course, _ context: BuildContext) throws -> Course {
         var course = course
-        var docs: [Doc] = []
         var pages = course.lessons.filter { !$0.hasErrors }
         if var index = course.index { index.slug = "index"; pages.insert(index, at: 0) }
+        // The index depends only on these pages' sources (cross-references included: they come
+        // from the other pages' sources) and on this build of the tool: when the previous site's
+        // index was made from the same, it is taken over (a no-change rebuild does no work here).
+        let key = SHA256.hex(([LessonKitInfo.version] + pages.map { $0.slug + "\u{0}" + $0.sourceSHA256 }).joined(separator: "\u{1}"))
+        course.searchIndexKey = key
+        if context.sameTool, Self.previousKey(context.outputDirectory) == key { return course }
+        var docs: [Doc] = []
         for lesson in pages { docs += Self.sections(of: lesson) }
-        course.searchIndex = Self.script(docs)
+        course.searchIndex = Self.script(docs, key: key)
         return course
+    }
+
+    static let file = "assets/search-index.js"
+    static func header(_ key: String) -> String { "// The site's search index, made by `lessons build` (see BuildSearchIndex.swift); key \(key)\n" }
+
+    /// The key in the first line of the previous site's index, if any.
+    static func previousKey(_ output: URL) -> String? {
+        guard let h = FileHandle(forReadingAtPath: output.appendingPathComponent(file).path) else { return nil }
+        defer { try? h.close() }
+        let head = String(decoding: h.readData(ofLength: 256), as: UTF8.self)
+        guard let line = head.split(separator: "\n").first, let r = line.range(of: "; key ") else { return nil }
+        return String(line[r.upperBound...])
     }
 
     static let snippetLength = 160
@@ -43,8 +61,8 @@ public struct BuildSearchIndex: CourseTransform {
             }
         }
         func add(_ s: String) {
-            let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !t.isEmpty { cur.text += (cur.text.isEmpty ? "" : " ") + t }
+            guard s.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else { return }
+            cur.text += (cur.text.isEmpty ? "" : " ") + s
         }
         func visit(_ blocks: [Block]) {
             for b in blocks {
@@ -88,28 +106,43 @@ public struct BuildSearchIndex: CourseTransform {
 
     /// Lowercased runs of letters and digits (any script); `splitCamelCase` also adds the parts
     /// of `elboEstimate` / `ELBOLoss`. One-letter Latin words are left out (they match everything).
+    /// Works on Unicode scalars with an ASCII fast path: this runs over every word of the site on
+    /// every build, and Character iteration cost more than all the other transforms together.
     static func words(_ text: String, splitCamelCase: Bool = false) -> Set<String> {
         var out = Set<String>()
-        var cur = ""
+        var cur = String.UnicodeScalarView()
+        var hasUpper = false, ascii = true
         func end() {
             guard !cur.isEmpty else { return }
-            let lower = cur.lowercased()
-            if lower.unicodeScalars.count > 1 || !lower.unicodeScalars.allSatisfy(\.isASCII) { out.insert(lower) }
-            if splitCamelCase {
-                var part = "", prev: Character? = nil
-                for ch in cur {
-                    if let p = prev, ch.isUppercase, p.isLowercase || p.isNumber, !part.isEmpty {
-                        if part.count > 1 { out.insert(part.lowercased()) }
-                        part = ""
+            let word = String(cur)
+            if cur.count > 1 || !ascii { out.insert(hasUpper ? word.lowercased() : word) }
+            if splitCamelCase && hasUpper {
+                var part = String.UnicodeScalarView(), prevLower = false
+                for u in cur {
+                    let upper = u.value >= 65 && u.value <= 90
+                    if upper && prevLower && !part.isEmpty {
+                        if part.count > 1 { out.insert(String(part).lowercased()) }
+                        part = String.UnicodeScalarView()
                     }
-                    part.append(ch); prev = ch
+                    part.append(u)
+                    prevLower = (u.value >= 97 && u.value <= 122) || (u.value >= 48 && u.value <= 57)
                 }
-                if part.count > 1 { out.insert(part.lowercased()) }
+                if part.count > 1 { out.insert(String(part).lowercased()) }
             }
-            cur = ""
+            cur = String.UnicodeScalarView(); hasUpper = false; ascii = true
         }
-        for ch in text {
-            if ch.isLetter || ch.isNumber { cur.append(ch) } else { end() }
+        for u in text.unicodeScalars {
+            let v = u.value
+            if v < 128 {
+                if (v >= 97 && v <= 122) || (v >= 48 && v <= 57) { cur.append(u) }
+                else if v >= 65 && v <= 90 { cur.append(u); hasUpper = true }
+                else { end() }
+            } else if u.properties.isAlphabetic || u.properties.numericType != nil {
+                cur.append(u); ascii = false
+                if u.properties.isUppercase { hasUpper = true }
+            } else {
+                end()
+            }
         }
         end()
         return out
@@ -117,27 +150,44 @@ public struct BuildSearchIndex: CourseTransform {
 
     /// `window.LESSONS_SEARCH = {docs: [[href, page, section, snippet], ...], words: [...], postings: [[doc, ...], ...]}`
     /// with the words sorted (the script binary-searches them for prefixes).
-    static func script(_ docs: [Doc]) -> String {
+    static func script(_ docs: [Doc], key: String) -> String {
         var postings: [String: [Int]] = [:]
         for (k, d) in docs.enumerated() { for w in d.words { postings[w, default: []].append(k) } }
-        let words = postings.keys.sorted { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }
+        // sorted as JavaScript compares strings (UTF-16 code units), for the script's binary search
+        let words = postings.keys.map { ($0, Array($0.utf16)) }.sorted { $0.1.lexicographicallyPrecedes($1.1) }.map(\.0)
         let docRows = docs.map { d -> [String] in
-            var snippet = String(d.text.prefix(snippetLength))
-            if d.text.count > snippetLength { snippet += "…" }
+            let head = d.text.prefix(snippetLength)
+            let snippet = String(head) + (head.endIndex < d.text.endIndex ? "…" : "")
             return [d.href, d.page, d.section, snippet]
         }
-        var s = "// The site's search index, made by `lessons build` (see BuildSearchIndex.swift).\n"
+        var s = header(key)
         s += "window.LESSONS_SEARCH={\"docs\":" + json(docRows) + ",\"words\":" + json(words)
         s += ",\"postings\":[" + words.map { "[" + postings[$0]!.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]};\n"
         return s
     }
 
-    private static func json<T: Encodable>(_ value: T) -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.withoutEscapingSlashes]
-        var s = String(decoding: (try? enc.encode(value)) ?? Data("[]".utf8), as: UTF8.self)
-        // inside a <script> file `</` is harmless, but U+2028/2029 end a line in old engines
-        s = s.replacingOccurrences(of: "\u{2028}", with: "\\u2028").replacingOccurrences(of: "\u{2029}", with: "\\u2029")
-        return s
+    /// JSON for strings and arrays of them, written by hand: JSONEncoder was most of this
+    /// transform's time on the 50-page benchmark.
+    static func json(_ value: [String]) -> String { "[" + value.map(jsonString).joined(separator: ",") + "]" }
+    static func json(_ value: [[String]]) -> String { "[" + value.map { json($0) }.joined(separator: ",") + "]" }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            // U+2028/2029 end a line in older JavaScript engines; `</` could end a <script>
+            case "\u{2028}": out += "\\u2028"
+            case "\u{2029}": out += "\\u2029"
+            case "<": out += "\\u003c"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
     }
 }

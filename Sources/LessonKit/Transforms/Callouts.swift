@@ -16,6 +16,7 @@ public struct Callouts: CourseTransform {
     public func apply(_ course: Course, _ context: BuildContext) throws -> Course {
         var course = course
         course.updateEveryLesson { lesson in
+            guard lesson.source.containsUTF8(">") else { return }
             var diagnostics: [Diagnostic] = []
             lesson.blocks = lesson.blocks.map { Self.rewrite($0, file: lesson.file, diagnostics: &diagnostics) }
             lesson.diagnostics += diagnostics

@@ -64,6 +64,7 @@ public struct Citations: CourseTransform {
     struct Cite { var key: String; var prefix: String; var suffix: String; var suppressAuthor: Bool }
 
     static func cite(_ lesson: inout Lesson, _ dbs: [(BibTeXDatabase, String)]) {
+        guard lesson.source.containsUTF8("@") else { return }
         let locator = SourceLocator(lesson.source)
         var diagnostics: [Diagnostic] = [], cited: [String] = []
         let file = lesson.file

@@ -39,6 +39,8 @@ public struct CrossReferences: CourseTransform {
         var targets: [String: Target] = [:]
         // numbering, and the labels of every lesson (the front page's too, without a lesson number)
         func collect(_ lesson: inout Lesson, number lessonNumber: Int?) {
+            // a lesson without `{#` or `label=` defines no label (most of the cost is walking the tree)
+            guard lesson.source.containsUTF8("{#") || lesson.source.containsUTF8("label=") else { return }
             var counts: [Kind: Int] = [:], sections = [0, 0, 0]
             let locator = SourceLocator(lesson.source)
             let file = lesson.file, page = lesson.page
@@ -102,6 +104,7 @@ public struct CrossReferences: CourseTransform {
 
         // the references
         course.updateEveryLesson { lesson in
+            guard lesson.source.containsUTF8("@") else { return }
             let locator = SourceLocator(lesson.source)
             var diagnostics: [Diagnostic] = [], used: Set<String> = []
             let page = lesson.page, file = lesson.file
@@ -150,9 +153,11 @@ public struct CrossReferences: CourseTransform {
 /// (cmark gives inline nodes no positions). Searches from a block's first line onwards; each
 /// hit is used once, so the second `@eq-x` of a paragraph is reported at its own column.
 final class SourceLocator {
-    private let lines: [Substring]
+    private let source: String
+    /// Split on the first search only: most lessons never need a position.
+    private lazy var lines: [Substring] = source.split(separator: "\n", omittingEmptySubsequences: false)
     private var used: Set<SourcePosition> = []
-    init(_ source: String) { lines = source.split(separator: "\n", omittingEmptySubsequences: false) }
+    init(_ source: String) { self.source = source }
 
     func find(_ needle: String, from line: Int) -> SourcePosition? {
         guard line >= 1 else { return nil }
@@ -166,5 +171,27 @@ final class SourceLocator {
             }
         }
         return nil
+    }
+}
+
+extension String {
+    /// Whether the UTF-8 bytes of `needle` occur in this string: a plain byte search, much
+    /// cheaper than Foundation's `contains`, to let transforms skip lessons that cannot concern them.
+    func containsUTF8(_ needle: String) -> Bool {
+        var hay = self, pin = needle
+        return hay.withUTF8 { h in pin.withUTF8 { n in
+            guard let first = n.first else { return true }
+            guard h.count >= n.count else { return false }
+            var i = 0
+            let last = h.count - n.count
+            outer: while i <= last {
+                if h[i] == first {
+                    for k in 1..<n.count where h[i + k] != n[k] { i += 1; continue outer }
+                    return true
+                }
+                i += 1
+            }
+            return false
+        } }
     }
 }

@@ -47,6 +47,16 @@ final class AuthoringSiteTests: XCTestCase {
         XCTAssertTrue(try read(dir, "03-chirpy-post.html").contains("<img src=\"assets/img/vae/decoder.png\" alt=\"The decoder network\" />"))
     }
 
+    /// `lessons check`'s link check knows the anchors the features add (equations, figures,
+    /// references), in the page and across pages.
+    func testLinkCheckAcceptsCrossReferencesAndCitations() throws {
+        let (dir, report) = try build()
+        let lessons = try XCTUnwrap(report.course?.lessons)
+        XCTAssertEqual(SiteChecks.links(lessons: lessons, lessonsDirectory: dir.appendingPathComponent("Lessons"),
+                                        site: dir.appendingPathComponent("Output")), [])
+        XCTAssertTrue(SiteChecks.anchors(lessons[0]).isSuperset(of: ["eq-elbo", "fig-posterior", "tbl-gap", "sec-bayes", "ref-kingma2014", "references"]))
+    }
+
     func testReferencesCitationsAndCalloutsOnThePages() throws {
         let (dir, _) = try build()
         let elbo = try read(dir, "01-elbo.html")
@@ -98,6 +108,24 @@ final class AuthoringSiteTests: XCTestCase {
         XCTAssertTrue(try read(dir, "assets/search.js").contains("LESSONS_SEARCH"))
         let page = try read(dir, "index.html")
         XCTAssertTrue(page.contains("<form class=\"search\" role=\"search\" hidden>"), "hidden until the script shows it")
+    }
+
+    /// The index is taken over from the previous site when its pages' sources are unchanged,
+    /// and made again when one changes.
+    func testSearchIndexIsReusedUntilASourceChanges() throws {
+        let (dir, _) = try build()
+        let lessons = dir.appendingPathComponent("Lessons"), out = dir.appendingPathComponent("Output")
+        func rebuild() throws -> Course { try XCTUnwrap(SiteBuilder(lessonsDirectory: lessons, outputDirectory: out, executor: FakeExecutor()).build().course) }
+        let first = try read(dir, "assets/search-index.js")
+        let same = try rebuild()
+        XCTAssertNil(same.searchIndex, "not made again")
+        XCTAssertEqual(try read(dir, "assets/search-index.js"), first)
+        try (try String(contentsOf: lessons.appendingPathComponent("02-encoder-ko.md"), encoding: .utf8) + "\n디코더는 새 문장입니다.\n")
+            .write(to: lessons.appendingPathComponent("02-encoder-ko.md"), atomically: true, encoding: .utf8)
+        let changed = try rebuild()
+        XCTAssertNotNil(changed.searchIndex)
+        XCTAssertTrue(try read(dir, "assets/search-index.js").contains("\"디코더는\""))
+        XCTAssertNotEqual(try read(dir, "assets/search-index.js").prefix(200), first.prefix(200), "the key changed")
     }
 
     /// Types a query into the search box of the built site opened from file://, in English

@@ -94,6 +94,21 @@ final class CitationTests: XCTestCase {
         XCTAssertTrue(proseHTML(c.lessons[0]).hasPrefix("<p>Swift's @MainActor is text.</p>"))
     }
 
+    func testALessonsOwnBibliographyAndAMissingFile() throws {
+        let dir = try makeTempDirectory()
+        try "@misc{own2024, author = {Ng, Andrew and Jordan, Michael I.}, title = {Own}, year = {2024}, url = {https://example.org/own}}\n"
+            .write(to: dir.appendingPathComponent("own.bib"), atomically: true, encoding: .utf8)
+        let a = LessonParser.parse(source: "---\nbibliography: own.bib\n---\nAs @own2024 found.\n", file: "Lessons/a.md", slug: "a")
+        let b = LessonParser.parse(source: "---\ntitle: B\nbibliography: gone.bib\n---\nText.\n", file: "Lessons/b.md", slug: "b")
+        let c = try Citations().apply(Course(lessons: [a, b]), makeContext(lessonsDirectory: dir))
+        XCTAssertEqual(c.lessons[0].diagnostics, [])
+        XCTAssertTrue(proseHTML(c.lessons[0]).hasPrefix("<p>As <span class=\"citation\">Ng and Jordan (<a href=\"#ref-own2024\">2024</a>)</span> found.</p>"), proseHTML(c.lessons[0]))
+        XCTAssertTrue(proseHTML(c.lessons[0]).contains("<li id=\"ref-own2024\">Ng, A., &amp; Jordan, M. I. (2024). Own. <a href=\"https://example.org/own\">https://example.org/own</a></li>"))
+        XCTAssertEqual(c.lessons[1].diagnostics.map(\.description), [
+            "Lessons/b.md:3:1: error: bibliography 'gone.bib' not found (looked for \(dir.appendingPathComponent("gone.bib").path)); put the .bib file in the lessons folder",
+        ])
+    }
+
     func testTeXInFields() {
         XCTAssertEqual(TeX.plain(#"S{\o}nderby and Maal{\o}e, G{\"o}del, Erd\H{o}s, \'Etienne, 1--2, {ELBO} Surgery"#),
                        "Sønderby and Maaløe, Gödel, Erdos, Étienne, 1–2, ELBO Surgery")
