@@ -490,7 +490,8 @@ __attribute__((constructor)) static void choose_blas_kernels(void) {
             snprintf(choice.note, sizeof choice.note, "not cached: neither XDG_CACHE_HOME nor HOME is an absolute path");
         } else if (!vae_blas_format_cache(key, &choice, body, sizeof body) || !make_dirs(dir) ||
                    !write_file_atomically(choice.cache_path, body)) {
-            snprintf(choice.note, sizeof choice.note, "could not write the cache file: %s", strerror(errno));
+            snprintf(choice.note, sizeof choice.note, "not cached: could not write %.200s: %s", choice.cache_path, strerror(errno));
+            choice.cache_path[0] = 0;
         }
     }
     if (!switch_to(choice.kernels)) {  // a cached set that this OpenBLAS does not take

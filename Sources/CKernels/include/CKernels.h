@@ -46,7 +46,7 @@ typedef struct {
     char step_sgemm[32];                             ///< what runs the compiled step's products: "OpenBLAS" or "oneDNN-x.y.z"
     int count;                                       ///< timings (probed now or read from the cache)
     vae_kernel_timing timings[VAE_MAX_KERNEL_SETS];
-    char cache_path[1024];                           ///< this machine's cache file ("" if there is no cache folder)
+    char cache_path[1024];                           ///< this machine's cache file ("" if there is no cache folder or it could not be written)
     char note[320];                                  ///< why a cache file was not used or not written, or ""
 } vae_blas_choice;
 
