@@ -5,7 +5,7 @@ DEB_PACKAGES := libcmark-dev libopenblas-dev zlib1g-dev katex node-highlight.js 
                 chromium dataset-fashion-mnist fonts-dejavu-core pkg-config
 SWIFT_BUILD := swift build -c release
 
-.PHONY: deps build site test check bench-site axe
+.PHONY: deps build site test check bench-site axe shards bench-shards
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -21,8 +21,19 @@ site: build
 
 # Every test: the course itself (`lessons check`), then the package's unit, golden, browser and
 # end-to-end tests (all XCTest; the empty Swift Testing pass is skipped so XCTest's summary closes the log).
-test: check axe
+test: check axe shards
 	swift test --disable-swift-testing
+
+# Sharded builds against a real shared cache: Debian's nginx with WebDAV PUT on 127.0.0.1 in a
+# temporary folder (Tests/Shards/run.sh installs nginx if missing, starts and always stops it).
+SHARDS_DEB_PACKAGES := nginx python3
+shards: build
+	@missing=$$(for p in $(SHARDS_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+	Tests/Shards/run.sh
 
 # CI check of the course: runs every cell and expect, renders every formula, checks links,
 # images and that the committed Output/ is current (exit 0 ok, 1 lesson failures, 2 setup).
@@ -47,3 +58,7 @@ axe:
 # Site pipeline benchmark: 50 synthetic pages x ~100 formulas; cold build, no-change rebuild.
 bench-site: deps
 	bench/site/run.sh
+
+# The course's cold build: 2 shards in parallel on this machine against one `lessons build --jobs 2`.
+bench-shards: build
+	bench/shards/run.sh

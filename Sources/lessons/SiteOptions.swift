@@ -57,12 +57,12 @@ struct DistributedOptions: ParsableArguments {
     @Option(name: .long, help: "Shared cache (Bazel HTTP remote-cache layout: ac/ and cas/ under this URL; default $LESSONS_CACHE_URL). Token: $LESSONS_CACHE_TOKEN.")
     var cacheURL: String?
 
-    @Option(name: .long, help: "Seconds to wait for the shared cache before going on without it.")
+    @Option(name: .long, help: "Seconds to wait for the shared cache before going on without it (at least 1).")
     var cacheTimeout: Double = 10
 
     func validate() throws {
         if let shard { do { _ = try ShardSpec.parse(shard) } catch { throw ValidationError("--shard: \(error)") } }
-        guard cacheTimeout > 0, cacheTimeout.isFinite else { throw ValidationError("--cache-timeout must be a positive number of seconds") }
+        guard cacheTimeout >= 1, cacheTimeout.isFinite else { throw ValidationError("--cache-timeout must be at least 1 second") }
         if let u = effectiveURL, URL(string: u)?.host == nil {
             throw ValidationError("--cache-url '\(u)' is not a URL: write e.g. http://127.0.0.1:9090/lessons/")
         }

@@ -54,10 +54,12 @@ public final class HTTPBlobStore: BlobStore, @unchecked Sendable {
         }
         baseURL = url.absoluteString.hasSuffix("/") ? url : URL(string: url.absoluteString + "/")!
         self.token = token.flatMap { $0.reveal().isEmpty ? nil : $0 }
-        self.timeout = timeout
+        // FoundationNetworking hands libcurl whole seconds: below 1 s it becomes 0 and every
+        // request "times out" at once (measured), so 1 s is the shortest limit.
+        self.timeout = max(1, timeout)
         let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        config.timeoutIntervalForResource = timeout * 4
+        config.timeoutIntervalForRequest = self.timeout
+        config.timeoutIntervalForResource = self.timeout * 4
         config.requestCachePolicy = .reloadIgnoringLocalCacheData
         config.urlCache = nil
         config.httpMaximumConnectionsPerHost = 4

@@ -145,6 +145,12 @@ public enum RunTimes {
         return decode(data) ?? [:]
     }
 
+    /// The local record and how a shard summary names it.
+    static func fromLocal(_ cache: URL?) -> (times: [String: Double], source: String) {
+        let t = loadLocal(cache)
+        return (t, t.isEmpty ? "none recorded in .lessons-cache/ yet: by file size" : ".lessons-cache/")
+    }
+
     static func decode(_ data: Data) -> [String: Double]? {
         guard let t = try? JSONDecoder().decode([String: Double].self, from: data) else { return nil }
         return t.filter { $0.value.isFinite && $0.value >= 0 }

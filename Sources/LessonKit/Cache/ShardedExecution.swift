@@ -71,7 +71,7 @@ struct ShardedExecution {
         }
         guard let spec = builder.shard else { mine = nil; timesSource = ""; return }
         let recorded = shared?.recordedRunTimes(lessonsFolder: lessonsFolder, localCache: builder.cacheDirectory)
-            ?? (times: RunTimes.loadLocal(builder.cacheDirectory), source: ".lessons-cache/")
+            ?? RunTimes.fromLocal(builder.cacheDirectory)
         timesSource = recorded.source
         let shards = ShardAssignment.assign(items, times: recorded.times, count: spec.count)
         mine = Set(shards[spec.index - 1])

@@ -320,7 +320,7 @@ public final class SharedCacheExecutor: CellExecutor, @unchecked Sendable {
             if let d = data, let r = SharedCacheRecord.decode(d), r.kind == .runTimes, let t = r.seconds { return (t, "the shared cache") }
             if available() != nil { return ([:], "none recorded in \(s.displayName) yet: by file size") }
         }
-        return (RunTimes.loadLocal(localCache), ".lessons-cache/")
+        return RunTimes.fromLocal(localCache)
     }
 
     /// Records the course's run times (after a whole build, never a shard: shards read them).
