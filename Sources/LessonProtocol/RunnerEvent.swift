@@ -125,9 +125,11 @@ public struct ProgramArguments: Equatable, Sendable {
     public var runDirectory: String
     /// Cores this lesson may use (`--jobs` shares the machine between lessons explicitly).
     public var threads: Int?
+    /// Where `cached`/`cachedFile` keep trained models (shared by lessons, keyed by the engine build).
+    public var modelCache: String?
 
-    public init(eventsFD: Int32, runDirectory: String, threads: Int? = nil) {
-        self.eventsFD = eventsFD; self.runDirectory = runDirectory; self.threads = threads
+    public init(eventsFD: Int32, runDirectory: String, threads: Int? = nil, modelCache: String? = nil) {
+        self.eventsFD = eventsFD; self.runDirectory = runDirectory; self.threads = threads; self.modelCache = modelCache
     }
 
     static let prefix = "--lessons-"
@@ -135,6 +137,7 @@ public struct ProgramArguments: Equatable, Sendable {
     public var arguments: [String] {
         var a = ["\(Self.prefix)events-fd=\(eventsFD)", "\(Self.prefix)run-dir=\(runDirectory)"]
         if let t = threads { a.append("\(Self.prefix)threads=\(t)") }
+        if let m = modelCache { a.append("\(Self.prefix)model-cache=\(m)") }
         return a
     }
 
@@ -146,6 +149,7 @@ public struct ProgramArguments: Equatable, Sendable {
             values[String(a[a.index(a.startIndex, offsetBy: prefix.count)..<eq])] = String(a[a.index(after: eq)...])
         }
         guard let fd = values["events-fd"].flatMap({ Int32($0) }), let dir = values["run-dir"], !dir.isEmpty else { return nil }
-        return ProgramArguments(eventsFD: fd, runDirectory: dir, threads: values["threads"].flatMap { Int($0) })
+        return ProgramArguments(eventsFD: fd, runDirectory: dir, threads: values["threads"].flatMap { Int($0) },
+                                modelCache: values["model-cache"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// Returns the value stored under `key`, or computes it with `make`, stores it and returns it.
 /// Use a key that names the whole configuration, e.g. `cached("vae-784-400-2-e5-seed1") { ... }`:
 /// two lessons using the same key train once. The store lives in the runner's cache directory
-/// (LESSONS_MODEL_CACHE, set by `lessons build`), keyed also by the engine build, so rebuilding
+/// (named by the runner in the program's arguments), keyed also by the engine build, so rebuilding
 /// the engine retrains. Without that variable (a program run by hand) `make` always runs.
 public func cached<T: Codable>(_ key: String, _ make: () throws -> T) rethrows -> T {
     guard let dir = ModelCache.directory else { return try make() }
@@ -48,7 +48,7 @@ public func recordInput(_ path: String) -> String {
 
 enum ModelCache {
     static let directory: String? = {
-        guard let d = ProcessInfo.processInfo.environment["LESSONS_MODEL_CACHE"], !d.isEmpty else { return nil }
+        guard let d = _LessonRuntime.modelCacheDirectory else { return nil }
         try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }()

@@ -28,6 +28,8 @@ public enum _LessonRuntime {
     /// Cores this lesson may use, from the runner (`ProgramArguments.threads`); nil when run by
     /// hand. The generated program hands it to the engine before the first cell.
     public nonisolated(unsafe) private(set) static var threadBudget: Int? = nil
+    /// Where trained models are kept (`ProgramArguments.modelCache`); nil when run by hand.
+    nonisolated(unsafe) static var modelCacheDirectory: String? = nil
     /// How a should-trap cell is forked; replaceable only so a test can make fork fail.
     public nonisolated(unsafe) static var _fork: () -> pid_t = { fork() }
     static let lock = NSLockish()
@@ -37,6 +39,7 @@ public enum _LessonRuntime {
         guard let args = ProgramArguments.parse(CommandLine.arguments) else { return }
         runDir = args.runDirectory
         threadBudget = args.threads
+        modelCacheDirectory = args.modelCache
         // Take the event pipe: a high descriptor, closed on exec (a program a cell starts does
         // not inherit it), and the inherited number closed, so a cell writing to fd 3 by
         // mistake gets EBADF instead of speaking for the runtime.

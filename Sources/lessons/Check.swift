@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import LessonKit
 
+/// The runner's own defaults, so the flags' defaults are written once (in the runner).
+enum RunnerDefaults { static let options = SwiftCellExecutor.Options(root: URL(fileURLWithPath: "/")) }
+
 /// How cells run: shared by `build`, `check` and `serve`.
 struct CellRunOptions: ParsableArguments {
     @Flag(name: .long, help: "Ignore cached cell results and run every cell again.")
@@ -11,13 +14,13 @@ struct CellRunOptions: ParsableArguments {
     var noRun = false
 
     @Option(name: .long, help: "Default time limit of a cell, in seconds (a cell's timeout=SECONDS overrides it).")
-    var cellTimeout: Double = 180
+    var cellTimeout: Double = RunnerDefaults.options.cellTimeout
 
     @Option(name: .long, help: "Time limit of a whole lesson (compile and run), in seconds.")
-    var lessonTimeout: Double = 900
+    var lessonTimeout: Double = RunnerDefaults.options.lessonTimeout
 
     @Option(name: .long, help: "Kilobytes of printed text kept per cell; more is cut with a notice.")
-    var maxOutput: Int = 256
+    var maxOutput: Int = RunnerDefaults.options.outputLimit / 1024
 
     @Option(name: .long, help: "Build directory holding libLessonRuntime.so and Modules/ (default: beside this executable, or $LESSONS_PRODUCTS_DIR).")
     var products: String?

@@ -380,6 +380,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let timeouts = Dictionary(uniqueKeysWithValues: cells.map { ($0.index, $0.options.timeout ?? defaultTimeout) })
         let run = try Subprocess.runLesson(exe, environment: programEnvironment(crashDir: crashDir), directory: options.root,
                                            runDirectory: runDir, workDirectory: abandonedWork(work), threads: options.threadsPerLesson,
+                                           modelCache: modelStore,
                                            cellTimeout: { cell, _ in timeouts[cell] ?? defaultTimeout }, limits: containmentLimits)
         let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout,
                             fileSizeLimit: options.effectiveFileSizeLimit)
@@ -419,9 +420,11 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
     /// The lesson program's environment: exactly `options.environment` plus the model store
     /// and the backtracer's settings. The runner's own channel is not in it (program arguments
     /// and inherited descriptors, see LessonProtocol.ProgramArguments).
+    /// Trained models, shared by the lessons of this engine build (passed as a program argument).
+    var modelStore: URL { options.cacheDirectory.appendingPathComponent("models").appendingPathComponent(String(buildID.prefix(16))) }
+
     func programEnvironment(crashDir: URL) -> [String: String] {
         var env = options.environment
-        env["LESSONS_MODEL_CACHE"] = options.cacheDirectory.appendingPathComponent("models").appendingPathComponent(String(buildID.prefix(16))).path
         env["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,format=json,threads=crashed,output-to=\(crashDir.path)"
         return env
     }

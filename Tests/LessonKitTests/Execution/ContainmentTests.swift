@@ -114,7 +114,7 @@ final class ContainmentTests: XCTestCase {
 
     /// Issue 12, item 5: not OPENBLAS_NUM_THREADS derived from --jobs behind the user's back.
     func testTheThreadBudgetReachesTheEngine() throws {
-        XCTAssertEqual(try sharedRun().results[1]?.text, "1 1 [\"--lessons-events-fd\", \"--lessons-run-dir\", \"--lessons-threads\"]\n")
+        XCTAssertEqual(try sharedRun().results[1]?.text, "1 1 [\"--lessons-events-fd\", \"--lessons-run-dir\", \"--lessons-threads\", \"--lessons-model-cache\"]\n")
     }
 
     func testStderrOfACellThatDidNotTrapIsKeptWhole() throws {
