@@ -3,7 +3,7 @@
 # temporary folder (issue 16). Builds the fixture course (Tests/Shards/fixture) in 2 shards in
 # parallel processes, each in its own copy (as on two CI runners), assembles the site with
 # --require-cached from a clean copy and compares it byte for byte with a one-machine build;
-# then: a lesson that would have to run is named; models travel through the cache; the server
+# then: two writers of the same keys at once; a lesson that would have to run is named; models travel through the cache; the server
 # killed mid-build (the shards finish locally, say so, and lose nothing); a corrupted blob
 # (ignored, made again); a wrong token (a warning); the token in no log, page, manifest or JUnit.
 #
@@ -130,6 +130,24 @@ ls "$STORE/lessons-cache/ac" "$STORE/lessons-cache/cas" >/dev/null || fail "noth
 for f in "$STORE"/lessons-cache/cas/*; do
   [ "$(sha256sum "$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || fail "cas/$(basename "$f") is not named by its SHA-256"
 done
+
+# 2b. Two writers of the same keys at once: two copies run the whole course as shard 1/1
+#     against a fresh prefix at the same time; every blob is whole and the site assembles.
+RACE="${URL}race/"
+copy r1; copy r2
+run_in r1 r1.log build --jobs 1 --shard 1/1 --cache-url "$RACE" & p1=$!
+run_in r2 r2.log build --jobs 1 --shard 1/1 --cache-url "$RACE" & p2=$!
+SHARD_PIDS="$p1 $p2"
+wait $p1 || { cat "$WORK/r1.log"; fail "racing shard 1 failed"; }
+wait $p2 || { cat "$WORK/r2.log"; fail "racing shard 2 failed"; }
+SHARD_PIDS=""
+for f in "$STORE"/lessons-cache/race/cas/*; do
+  [ "$(sha256sum "$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || fail "race/cas/$(basename "$f") is not whole"
+done
+copy rasm
+run_in rasm rasm.log build --jobs 2 --require-cached --cache-url "$RACE" || { cat "$WORK/rasm.log"; fail "assembling after two writers failed"; }
+diff -r "$WORK/one/Output" "$WORK/rasm/Output" || fail "the site assembled after two writers differs"
+echo "ok: two shards writing the same keys at once"
 
 # 3. Assemble from a clean copy: nothing runs, the site is the one-machine site byte for byte.
 copy asm

@@ -69,11 +69,13 @@ final class ShardAssignmentTests: XCTestCase {
         XCTAssertFalse(ShardAssignment.mayWriteModels([Cell(index: 0, language: "swift", options: CellOptions(), code: "print(1)", fenceLine: 1)]))
     }
 
-    func testTheCoursesOwnLessonsShareTheirModels() throws {
-        // all four lessons train or load courseVAE: on this course, one shard runs every lesson
+    func testTheCoursesLessonsThatCallCourseVAEAreOneUnit() throws {
+        // (why two shards gain nothing on this course today: see the README's "Measured")
         let lessons = try CourseLoader(lessonsDirectory: RuntimeProducts.packageRoot.appendingPathComponent("Lessons")).load().lessons
-        let items = ShardAssignment.items(of: lessons)
-        XCTAssertEqual(items.count, 4)
-        XCTAssertEqual(ShardAssignment.groups(items.sorted { $0.file < $1.file }).count, 1)
+        let items = ShardAssignment.items(of: lessons).sorted { $0.file < $1.file }
+        let callers = items.indices.filter { items[$0].models.contains("call:courseVAE") }
+        try XCTSkipIf(callers.count < 2, "fewer than two lessons call courseVAE")
+        let groups = ShardAssignment.groups(items)
+        XCTAssertEqual(groups.filter { g in callers.contains { g.contains($0) } }.count, 1)
     }
 }
