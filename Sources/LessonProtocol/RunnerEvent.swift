@@ -127,9 +127,12 @@ public struct ProgramArguments: Equatable, Sendable {
     public var threads: Int?
     /// Where `cached`/`cachedFile` keep trained models (shared by lessons, keyed by the engine build).
     public var modelCache: String?
+    /// Where the lesson reads Fashion-MNIST, when not Debian's folder.
+    public var dataDirectory: String?
 
-    public init(eventsFD: Int32, runDirectory: String, threads: Int? = nil, modelCache: String? = nil) {
+    public init(eventsFD: Int32, runDirectory: String, threads: Int? = nil, modelCache: String? = nil, dataDirectory: String? = nil) {
         self.eventsFD = eventsFD; self.runDirectory = runDirectory; self.threads = threads; self.modelCache = modelCache
+        self.dataDirectory = dataDirectory
     }
 
     static let prefix = "--lessons-"
@@ -138,6 +141,7 @@ public struct ProgramArguments: Equatable, Sendable {
         var a = ["\(Self.prefix)events-fd=\(eventsFD)", "\(Self.prefix)run-dir=\(runDirectory)"]
         if let t = threads { a.append("\(Self.prefix)threads=\(t)") }
         if let m = modelCache { a.append("\(Self.prefix)model-cache=\(m)") }
+        if let d = dataDirectory { a.append("\(Self.prefix)data-dir=\(d)") }
         return a
     }
 
@@ -150,6 +154,7 @@ public struct ProgramArguments: Equatable, Sendable {
         }
         guard let fd = values["events-fd"].flatMap({ Int32($0) }), let dir = values["run-dir"], !dir.isEmpty else { return nil }
         return ProgramArguments(eventsFD: fd, runDirectory: dir, threads: values["threads"].flatMap { Int($0) },
-                                modelCache: values["model-cache"].flatMap { $0.isEmpty ? nil : $0 })
+                                modelCache: values["model-cache"].flatMap { $0.isEmpty ? nil : $0 },
+                                dataDirectory: values["data-dir"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }

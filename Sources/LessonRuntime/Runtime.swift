@@ -19,6 +19,7 @@ import Glibc
 import Darwin
 #endif
 import LessonProtocol
+import VAE
 
 /// Entry points used by generated lesson programs. Not for lesson authors.
 public enum _LessonRuntime {
@@ -40,6 +41,7 @@ public enum _LessonRuntime {
         runDir = args.runDirectory
         threadBudget = args.threads
         modelCacheDirectory = args.modelCache
+        if let d = args.dataDirectory { FashionMNIST.directory = d }
         // Take the event pipe: a high descriptor, closed on exec (a program a cell starts does
         // not inherit it), and the inherited number closed, so a cell writing to fd 3 by
         // mistake gets EBADF instead of speaking for the runtime.

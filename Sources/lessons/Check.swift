@@ -45,7 +45,10 @@ struct CellRunOptions: ParsableArguments {
         o.swiftc = settings.swiftc
         o.keepWork = settings.keepWork
         o.environment = settings.environment
-        if let d = settings.fashionMNISTDirectory { o.dataInputs = SwiftCellExecutor.fashionMNISTFiles(directory: d.path) }
+        if let d = settings.fashionMNISTDirectory {
+            o.dataDirectory = d
+            o.dataInputs = SwiftCellExecutor.fashionMNISTFiles(directory: d.path)
+        }
         // each lesson program gets an explicit share of the cores (the engine honours it)
         o.threadsPerLesson = settings.openBLASThreads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
         do {

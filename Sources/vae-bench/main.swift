@@ -17,7 +17,7 @@ import VAE
 
 struct Args {
     var model = "vae", epochs = 10, threads = 2, seed: UInt64 = 1, batch = 128, iwae = 100
-    var data: String? = nil
+    var data: String? = getenv("FASHION_MNIST_DIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }  // --data wins
     var tape = false
     var lockstep = false
     var profile = getenv("VAE_PROFILE") != nil

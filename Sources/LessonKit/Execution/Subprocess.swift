@@ -91,14 +91,15 @@ enum Subprocess {
     /// files (the runtime moves them to each cell's files), events read as they come so the
     /// cell's time limit is armed when the cell begins.
     static func runLesson(_ executable: URL, environment: [String: String], directory: URL, runDirectory: URL,
-                          workDirectory: URL?, threads: Int?, modelCache: URL? = nil, cellTimeout: @escaping (Int, Double) -> Double,
+                          workDirectory: URL?, threads: Int?, modelCache: URL? = nil, dataDirectory: URL? = nil, cellTimeout: @escaping (Int, Double) -> Double,
                           limits: ContainmentLimits) throws -> LessonRun {
         let events = try Pipes.make()
         defer { events.closeBoth() }
         let out = try openForWriting(runDirectory.appendingPathComponent("prelude.out"))
         let err = try openForWriting(runDirectory.appendingPathComponent("prelude.err"))
         defer { close(out); close(err) }
-        let args = ProgramArguments(eventsFD: 3, runDirectory: runDirectory.path, threads: threads, modelCache: modelCache?.path)
+        let args = ProgramArguments(eventsFD: 3, runDirectory: runDirectory.path, threads: threads, modelCache: modelCache?.path,
+                                    dataDirectory: dataDirectory?.path)
         // The limit counts the guardian, which is in the cgroup too.
         let cgroup = limits.cgroupParent.flatMap { ProcessCgroup.make(parent: $0, limit: limits.maxProcesses + 1) }
         defer { cgroup?.remove() }

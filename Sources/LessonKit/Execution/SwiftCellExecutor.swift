@@ -32,6 +32,8 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         /// program to the engine (`threadBudgetCall`); nil: the engine's own default. Explicit,
         /// so `--jobs` does not change how a model trains behind the user's back.
         public var threadsPerLesson: Int? = nil
+        /// Where lesson programs read Fashion-MNIST (FASHION_MNIST_DIR); nil: Debian's folder.
+        public var dataDirectory: URL? = nil
         public var cellTimeout: Double = 180  // generous: a cell may train a model on a busy CI machine
         public var lessonTimeout: Double = 900
         /// Bytes of printed text kept per cell; more is cut with a visible notice.
@@ -380,7 +382,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
         let timeouts = Dictionary(uniqueKeysWithValues: cells.map { ($0.index, $0.options.timeout ?? defaultTimeout) })
         let run = try Subprocess.runLesson(exe, environment: programEnvironment(crashDir: crashDir), directory: options.root,
                                            runDirectory: runDir, workDirectory: abandonedWork(work), threads: options.threadsPerLesson,
-                                           modelCache: modelStore,
+                                           modelCache: modelStore, dataDirectory: options.dataDirectory,
                                            cellTimeout: { cell, _ in timeouts[cell] ?? defaultTimeout }, limits: containmentLimits)
         let limits = Limits(outputBytes: options.outputLimit, cellTimeout: options.cellTimeout, lessonTimeout: options.lessonTimeout,
                             fileSizeLimit: options.effectiveFileSizeLimit)

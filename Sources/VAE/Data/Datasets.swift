@@ -30,11 +30,10 @@ public struct FashionMNIST {
                                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
 
-    /// The folder used when none is given: `$FASHION_MNIST_DIR`, else Debian's.
-    public static var directory: String {
-        if let env = getenv("FASHION_MNIST_DIR"), let s = String(validatingCString: env), !s.isEmpty { return s }
-        return defaultDirectory
-    }
+    /// The folder used when none is given: Debian's, unless the program sets another (a lesson
+    /// program gets the one `lessons` was told, FASHION_MNIST_DIR, as an argument; the engine
+    /// reads no environment).
+    public nonisolated(unsafe) static var directory: String = defaultDirectory
 
     /// Loads a split (first `limit` examples if given) from `directory`.
     public static func load(split: Split, limit: Int? = nil, directory: String? = nil) throws -> FashionMNIST {
