@@ -32,19 +32,21 @@ let package = Package(
         // The engine's Adam loop in C (vectorized square root and division; see its comment).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-march=haswell", "-fno-math-errno"])]),
         // SVG plotting, no dependency on the rest of the project but zlib (PNG image grids).
-        .target(name: "Figures", dependencies: ["CZlib"]),
+        // The one escaping policy (HTML, SVG, XML), shared by Figures, LessonRuntime and LessonKit.
+        .target(name: "Markup"),
+        .target(name: "Figures", dependencies: ["CZlib", "Markup"]),
         // The events between a lesson program and the runner, one Codable type for both sides.
         .target(name: "LessonProtocol"),
         // Starting lesson programs contained: own session, clean signals, closed descriptors, limits.
         .target(name: "CLessonSpawn"),
         // What a lesson's cells see: show(_:), expect(_:_:), numerics, random draws, the course's
         // shared models (hence VAE), the runner's event protocol.
-        .target(name: "LessonRuntime", dependencies: ["Figures", "VAE", "LessonProtocol"]),
+        .target(name: "LessonRuntime", dependencies: ["Figures", "VAE", "LessonProtocol", "Markup"]),
         // Lesson model, parser (the only cmark user), cell runner, renderer, site writer, theme.
         .target(
             name: "LessonKit",
             dependencies: [
-                "CCmark",
+                "CCmark", "Markup",
                 "LessonProtocol",
                 "CLessonSpawn",
                 .product(name: "Yams", package: "Yams"),

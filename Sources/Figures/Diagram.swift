@@ -4,6 +4,7 @@
 // Opposite edges between the same two nodes (inference up, generation down) run side by side.
 
 import Foundation
+import Markup
 
 /// `Diagram.vae()`, `Diagram.reparameterization()`, `Diagram.hierarchical(levels: 3)`, or your own:
 ///
@@ -384,7 +385,7 @@ public struct Diagram: SVGConvertible, IssueReporting {
         if !issues.isEmpty {
             s += "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"
             for (i, e) in issues.prefix(3).enumerated() {
-                s += "<text x=\"8\" y=\"\(num(h0 + 8 + Double(i) * 15))\">\((e.severity == .error ? "✕ " : "⚠ ") + escapeXML(e.description))</text>"
+                s += "<text x=\"8\" y=\"\(num(h0 + 8 + Double(i) * 15))\">\((e.severity == .error ? "✕ " : "⚠ ") + HTML.escape(e.description))</text>"
             }
             s += "</g>\n"
         }

@@ -2,6 +2,7 @@
 // embedded as ONE PNG: 100 separate images would repeat headers and compress worse.
 
 import Foundation
+import Markup
 
 /// `ImageGrid(images: recon, rows: 2, columns: 10, width: 28, height: 28, rowLabels: ["input", "recon"])`.
 ///
@@ -134,7 +135,7 @@ public struct ImageGrid: SVGConvertible, IssueReporting {
             s += "<g font-size=\"13\" fill=\"currentColor\" text-anchor=\"end\">"
             for (r, lab) in rowLabels.prefix(rows).enumerated() {
                 let cy = y0 + Double(r) * (cellH + g * scale) + cellH / 2 + 4.5
-                s += "<text x=\"\(num(x0 - 8))\" y=\"\(num(cy))\">\(escapeXML(lab))</text>"
+                s += "<text x=\"\(num(x0 - 8))\" y=\"\(num(cy))\">\(HTML.escape(lab))</text>"
             }
             s += "</g>\n"
         }
@@ -142,14 +143,14 @@ public struct ImageGrid: SVGConvertible, IssueReporting {
             s += "<g font-size=\"12\" fill=\"currentColor\" text-anchor=\"middle\">"
             for (c, lab) in columnLabels.prefix(columns).enumerated() {
                 let cx = x0 + Double(c) * (cellW + g * scale) + cellW / 2
-                s += "<text x=\"\(num(cx))\" y=\"\(num(y0 - 6))\">\(escapeXML(lab))</text>"
+                s += "<text x=\"\(num(cx))\" y=\"\(num(y0 - 6))\">\(HTML.escape(lab))</text>"
             }
             s += "</g>\n"
         }
         if !issues.isEmpty {
             s += "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"
             for (i, e) in issues.prefix(3).enumerated() {
-                s += "<text x=\"8\" y=\"\(num(top + max(imgH, 20) + 20 + Double(i) * 15))\">\((e.severity == .error ? "✕ " : "⚠ ") + escapeXML(e.description))</text>"
+                s += "<text x=\"8\" y=\"\(num(top + max(imgH, 20) + 20 + Double(i) * 15))\">\((e.severity == .error ? "✕ " : "⚠ ") + HTML.escape(e.description))</text>"
             }
             s += "</g>\n"
         }

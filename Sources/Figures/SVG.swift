@@ -3,6 +3,7 @@
 // always gives the same bytes, independent of locale and of floating-point printing.
 
 import Foundation
+import Markup
 
 /// A coordinate with one decimal, shortest form: 12 -> "12", 12.25 -> "12.3", -0.04 -> "0".
 @inline(__always)
@@ -35,24 +36,6 @@ func fixed(_ v: Double, _ decimals: Int) -> String {
     return s
 }
 
-/// XML-escapes text and attribute values (also used by LessonRuntime for HTML it emits).
-public func escapeXML(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.count)
-    for ch in s.unicodeScalars {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default:
-            // Control characters other than tab/newline are not allowed in XML 1.0.
-            if ch.value < 0x20 && ch != "\t" && ch != "\n" { out += " " } else { out.unicodeScalars.append(ch) }
-        }
-    }
-    return out
-}
 
 /// The font stack used by all figures; the page may override it by CSS on `svg text`.
 let fontFamily = "system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
@@ -188,9 +171,9 @@ func markupTSpans(_ runs: [TextRun], _ size: Double) -> String {
         let dy = target - offset
         offset = target
         if r.level == 0 {
-            out += dy == 0 ? escapeXML(r.text) : "<tspan dy=\"\(num(dy))\">\(escapeXML(r.text))</tspan>"
+            out += dy == 0 ? HTML.escape(r.text) : "<tspan dy=\"\(num(dy))\">\(HTML.escape(r.text))</tspan>"
         } else {
-            out += "<tspan dy=\"\(num(dy))\" font-size=\"\(num(size * 0.7))\">\(escapeXML(r.text))</tspan>"
+            out += "<tspan dy=\"\(num(dy))\" font-size=\"\(num(size * 0.7))\">\(HTML.escape(r.text))</tspan>"
         }
     }
     return out
@@ -216,7 +199,7 @@ func svgDocument(width: Double, height: Double, title: String, desc: String, bod
     var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(num(width / scale)) \(num(height / scale))\""
     s += " width=\"\(num(width))\" height=\"\(num(height))\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\""
     s += " font-family=\"\(fontFamily)\" style=\"color:var(--fig-fg,#222);max-width:100%;height:auto\">\n"
-    s += "<title id=\"\(id)-t\">\(escapeXML(title))</title>\n<desc id=\"\(id)-d\">\(escapeXML(desc))</desc>\n"
+    s += "<title id=\"\(id)-t\">\(HTML.escape(title))</title>\n<desc id=\"\(id)-d\">\(HTML.escape(desc))</desc>\n"
     s += b
     s += "</svg>\n"
     return s
@@ -229,5 +212,5 @@ func titleText(_ t: String, x: Double, y: Double, minX: Double, maxX: Double, si
     var fs = size, w = textWidth(t, fs) * 1.05  // bold is a little wider
     if w > avail { fs = max(10, fs * avail / w); w = textWidth(t, fs) * 1.05 }
     let cx = min(max(x, minX + 4 + w / 2), maxX - 4 - w / 2)
-    return "<text x=\"\(num(cx))\" y=\"\(num(y))\" font-size=\"\(num(fs))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(escapeXML(t))</text>\n"
+    return "<text x=\"\(num(cx))\" y=\"\(num(y))\" font-size=\"\(num(fs))\" font-weight=\"600\" text-anchor=\"middle\" fill=\"currentColor\">\(HTML.escape(t))</text>\n"
 }

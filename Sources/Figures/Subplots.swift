@@ -2,6 +2,7 @@
 // areas line up; shared axes use one domain for every panel and label only the outer edge.
 
 import Foundation
+import Markup
 
 /// `Subplots(rows: 1, columns: 2, sharedY: true, [LinePlot().line(y: a), LinePlot().line(y: b)])`.
 /// Panels fill the grid row by row; missing panels leave empty cells; extra ones are noted and dropped.
@@ -91,7 +92,7 @@ public struct Subplots: SVGConvertible, IssueReporting {
         if !ownIssues.isEmpty {
             body += "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"
             for (i, e) in ownIssues.prefix(2).enumerated() {
-                body += "<text x=\"8\" y=\"\(num(height - 6 - Double(i) * 14))\">\((e.severity == .error ? "✕ " : "⚠ ") + escapeXML(e.description))</text>"
+                body += "<text x=\"8\" y=\"\(num(height - 6 - Double(i) * 14))\">\((e.severity == .error ? "✕ " : "⚠ ") + HTML.escape(e.description))</text>"
             }
             body += "</g>\n"
         }

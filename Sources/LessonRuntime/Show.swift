@@ -3,6 +3,7 @@
 import Figures
 import Foundation
 import LessonProtocol
+import Markup
 
 /// Shows a figure (anything `SVGConvertible`: plots, image grids, diagrams) as inline SVG.
 public func show(_ figure: some SVGConvertible) {
@@ -27,7 +28,7 @@ public func show(latex: String) {
 
 /// Shows a PNG image (e.g. bytes from the Figures image-grid encoder) as an `<img>` data URL.
 public func show(png: [UInt8], alt: String = "") {
-    let html = "<img class=\"cell-image\" alt=\"\(escapeXML(alt))\" src=\"data:image/png;base64,\(base64(png))\">"
+    let html = "<img class=\"cell-image\" alt=\"\(HTML.escape(alt))\" src=\"data:image/png;base64,\(base64(png))\">"
     _LessonRuntime.emit(kind: .html, value: html, fallback: "[PNG image, \(png.count) bytes]")
 }
 
@@ -70,12 +71,12 @@ public struct Table: CustomStringConvertible {
 
     public var html: String {
         var h = "<table class=\"cell-table\">"
-        if let c = caption { h += "<caption>\(escapeXML(c))</caption>" }
+        if let c = caption { h += "<caption>\(HTML.escape(c))</caption>" }
         if !headers.isEmpty {
-            h += "<thead><tr>" + headers.map { "<th>\(escapeXML($0))</th>" }.joined() + "</tr></thead>"
+            h += "<thead><tr>" + headers.map { "<th>\(HTML.escape($0))</th>" }.joined() + "</tr></thead>"
         }
         h += "<tbody>"
-        for r in rows { h += "<tr>" + r.map { "<td>\(escapeXML($0))</td>" }.joined() + "</tr>" }
+        for r in rows { h += "<tr>" + r.map { "<td>\(HTML.escape($0))</td>" }.joined() + "</tr>" }
         return h + "</tbody></table>"
     }
 

@@ -14,7 +14,7 @@ final class BadInputTests: XCTestCase {
         let svg = f.svgString()
         assertWellFormedSVG(svg, file: file, line: line)
         // The treatment is visible: the first issue's text is drawn in the figure.
-        XCTAssertTrue(svg.contains(escapeXML(f.issues[0].description)), "issue not shown in the SVG", file: file, line: line)
+        XCTAssertTrue(svg.contains(HTML.escape(f.issues[0].description)), "issue not shown in the SVG", file: file, line: line)
     }
 
     func testEmptySeries() {

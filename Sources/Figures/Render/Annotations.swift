@@ -1,6 +1,7 @@
 // Marks that annotate: Gaussian ellipses, reference lines, text and arrows.
 
 import Foundation
+import Markup
 
 extension PlotRenderer {
     static func drawEllipses(_ e: EllipseMark, _ l: Layout) -> String {
@@ -37,13 +38,13 @@ extension PlotRenderer {
             guard l.xs.accepts(r.value) else { return "" }
             let x = l.xs(r.value)
             var s = "<path d=\"M\(num(x)) \(num(pl.y))V\(num(pl.maxY))\" stroke=\"\(r.color.svg)\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>\n"
-            if let t = r.label { s += "<text x=\"\(num(x + 4))\" y=\"\(num(pl.y + 14))\" font-size=\"12\" fill=\"\(r.color.svg)\">\(escapeXML(t))</text>\n" }
+            if let t = r.label { s += "<text x=\"\(num(x + 4))\" y=\"\(num(pl.y + 14))\" font-size=\"12\" fill=\"\(r.color.svg)\">\(HTML.escape(t))</text>\n" }
             return s
         }
         guard l.ys.accepts(r.value) else { return "" }
         let y = l.ys(r.value)
         var s = "<path d=\"M\(num(pl.x)) \(num(y))H\(num(pl.maxX))\" stroke=\"\(r.color.svg)\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>\n"
-        if let t = r.label { s += "<text x=\"\(num(pl.maxX - 4))\" y=\"\(num(y - 5))\" font-size=\"12\" text-anchor=\"end\" fill=\"\(r.color.svg)\">\(escapeXML(t))</text>\n" }
+        if let t = r.label { s += "<text x=\"\(num(pl.maxX - 4))\" y=\"\(num(y - 5))\" font-size=\"12\" text-anchor=\"end\" fill=\"\(r.color.svg)\">\(HTML.escape(t))</text>\n" }
         return s
     }
 

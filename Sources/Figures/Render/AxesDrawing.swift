@@ -1,12 +1,13 @@
 // The frame: axis lines, major and minor ticks, tick labels, axis labels and the title.
 
 import Foundation
+import Markup
 
 extension PlotRenderer {
     static func tickLabelMarkup(_ s: String) -> String {
-        guard let r = s.range(of: "^") else { return escapeXML(s) }
+        guard let r = s.range(of: "^") else { return HTML.escape(s) }
         let base = String(s[..<r.lowerBound]), exp = String(s[r.upperBound...]).replacingOccurrences(of: "-", with: "−")
-        return escapeXML(base) + "<tspan dy=\"-5\" font-size=\"9\">\(escapeXML(exp))</tspan>"
+        return HTML.escape(base) + "<tspan dy=\"-5\" font-size=\"9\">\(HTML.escape(exp))</tspan>"
     }
 
     static func drawAxes(_ p: Panel, _ l: Layout) -> String {
@@ -42,12 +43,12 @@ extension PlotRenderer {
         }
         s += "</g>\n"
         if let t = a.xLabel, l.shared?.showXLabel ?? true {
-            s += "<text x=\"\(num(pl.x + pl.w / 2))\" y=\"\(num(pl.maxY + 40))\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(escapeXML(t))</text>\n"
+            s += "<text x=\"\(num(pl.x + pl.w / 2))\" y=\"\(num(pl.maxY + 40))\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(HTML.escape(t))</text>\n"
         }
         if let t = a.yLabel, l.shared?.showYLabel ?? true {
             let w = l.yTickLabels.map(labelWidth).max() ?? 10
             let x = showY ? pl.x - 14 - w - 8 : pl.x - 14
-            s += "<text transform=\"translate(\(num(x)) \(num(pl.y + pl.h / 2))) rotate(-90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(escapeXML(t))</text>\n"
+            s += "<text transform=\"translate(\(num(x)) \(num(pl.y + pl.h / 2))) rotate(-90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(HTML.escape(t))</text>\n"
         }
         if let t = a.title {
             s += titleText(t, x: pl.x + pl.w / 2, y: l.frame.y + 22, minX: l.frame.x, maxX: l.frame.maxX, size: titleFont)

@@ -1,6 +1,7 @@
 // Fields over the plane: heatmaps, contour lines and their labels.
 
 import Foundation
+import Markup
 
 extension PlotRenderer {
     static func drawHeatmap(_ h: HeatmapMark, _ l: Layout) -> String {
@@ -62,7 +63,7 @@ extension PlotRenderer {
             taken.append(r)
             let t = c.bar.hi > c.bar.lo ? (lv.level - c.bar.lo) / (c.bar.hi - c.bar.lo) : 0.5
             let fill = overHeatmap ? "currentColor" : c.bar.color(t).svg
-            s += "<text x=\"\(num(at.0))\" y=\"\(num(at.1 + 4))\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(fill)\" style=\"paint-order:stroke;stroke:var(--fig-bg,#fff);stroke-width:4px;stroke-linejoin:round\">\(escapeXML(text))</text>\n"
+            s += "<text x=\"\(num(at.0))\" y=\"\(num(at.1 + 4))\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(fill)\" style=\"paint-order:stroke;stroke:var(--fig-bg,#fff);stroke-width:4px;stroke-linejoin:round\">\(HTML.escape(text))</text>\n"
         }
         return s
     }

@@ -1,6 +1,7 @@
 // Keys to the marks: the legend, the colour bar and the notes about bad input.
 
 import Foundation
+import Markup
 
 extension PlotRenderer {
     static func drawLegend(_ entries: [LegendEntry], _ r: Rect) -> String {
@@ -34,11 +35,11 @@ extension PlotRenderer {
         for t in ticks { d += "M\(num(r.maxX)) \(num(sc(t)))h4" }
         if let lv = cb.levels { for v in lv { d += "M\(num(r.x)) \(num(sc(v)))h\(num(r.w))" } }
         s += "<path d=\"\(d)\" stroke=\"currentColor\" stroke-width=\"1\"/>\n<g font-size=\"\(num(tickFont))\" fill=\"currentColor\">"
-        for (t, lab) in zip(ticks, labels) { s += "<text x=\"\(num(r.maxX + 7))\" y=\"\(num(sc(t) + 4))\">\(escapeXML(lab))</text>" }
+        for (t, lab) in zip(ticks, labels) { s += "<text x=\"\(num(r.maxX + 7))\" y=\"\(num(sc(t) + 4))\">\(HTML.escape(lab))</text>" }
         s += "</g>\n"
         if let lab = cb.label {
             let w = labels.map { textWidth($0, tickFont) }.max() ?? 20
-            s += "<text transform=\"translate(\(num(r.maxX + 14 + w)) \(num(r.y + r.h / 2))) rotate(90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(escapeXML(lab))</text>\n"
+            s += "<text transform=\"translate(\(num(r.maxX + 14 + w)) \(num(r.y + r.h / 2))) rotate(90)\" font-size=\"\(num(labelFont))\" text-anchor=\"middle\" fill=\"currentColor\">\(HTML.escape(lab))</text>\n"
         }
         return s
     }
@@ -49,7 +50,7 @@ extension PlotRenderer {
         if issues.count > 3 { lines.append("… and \(issues.count - 3) more") }
         var s = "<g font-size=\"\(num(noteFont))\" fill=\"#D55E00\">"
         let y0 = l.frame.maxY - Double(lines.count) * 15 + 8
-        for (i, t) in lines.enumerated() { s += "<text x=\"\(num(l.frame.x + 8))\" y=\"\(num(y0 + Double(i) * 15))\">\(escapeXML(t))</text>" }
+        for (i, t) in lines.enumerated() { s += "<text x=\"\(num(l.frame.x + 8))\" y=\"\(num(y0 + Double(i) * 15))\">\(HTML.escape(t))</text>" }
         return s + "</g>\n"
     }
 }

@@ -1,31 +1,5 @@
 import Foundation
 
-public enum HTML {
-    /// Escapes text for element content and attribute values, in HTML and in XML (the JUnit
-    /// report). Control characters other than tab, newline and return, which neither allows
-    /// (cell output may contain them), become U+FFFD.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(ch)
-            default:
-                if ch.value < 0x20 || ch.value == 0x7F || ch.value == 0xFFFE || ch.value == 0xFFFF {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(ch)
-                }
-            }
-        }
-        return out
-    }
-}
-
 /// Files shipped in LessonKit's `Resources/` folder (theme, node script). Looked up without
 /// `Bundle.module`, which stops the program when its bundle is missing: the folder the settings
 /// name, then beside the executable (where SwiftPM puts it), then the source tree this was built from.
