@@ -1,7 +1,7 @@
 # The two commands of the README: `make site` builds Output/, `make test` runs every test.
 # Both install the Debian packages they need first (as root, on a fresh machine).
 
-DEB_PACKAGES := libcmark-dev libopenblas-dev zlib1g-dev katex node-highlight.js nodejs \
+DEB_PACKAGES := libcmark-dev libopenblas-dev zlib1g-dev libssl-dev katex node-highlight.js nodejs \
                 chromium dataset-fashion-mnist fonts-dejavu-core pkg-config
 SWIFT_BUILD := swift build -c release
 

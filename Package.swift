@@ -22,10 +22,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
-        // System libraries (Debian: libcmark-dev, libopenblas-dev, zlib1g-dev).
+        // System libraries (Debian: libcmark-dev, libopenblas-dev, zlib1g-dev, libssl-dev).
         .systemLibrary(name: "CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // The VAE engine: tensors, autodiff, layers, distributions, models, data, training.
         .target(name: "VAE", dependencies: ["CBLAS", "CZlib", "CKernels"], swiftSettings: fastMath),
@@ -46,7 +47,7 @@ let package = Package(
         .target(
             name: "LessonKit",
             dependencies: [
-                "CCmark", "Markup",
+                "CCmark", "CCrypto", "Markup",
                 "LessonProtocol",
                 "CLessonSpawn",
                 .product(name: "Yams", package: "Yams"),

@@ -169,9 +169,3 @@ struct FileFingerprints {
         dirty = false
     }
 }
-
-extension SHA256 {
-    mutating func finalizeHex() -> String {
-        finalize().map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
-    }
-}
