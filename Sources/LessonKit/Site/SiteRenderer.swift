@@ -49,12 +49,13 @@ struct SiteRenderer {
             for (k, page) in plan.pages.enumerated() {
                 let lesson = written[k]
                 var cellDiagnostics: [Diagnostic]?, failing: Int?
+                let bytesHash: String
                 if let out = course.pages[page.page] {
-                    try writer.write(site.page(lesson, out, prev: k > 0 ? written[k - 1] : nil,
+                    bytesHash = try writer.write(site.page(lesson, out, prev: k > 0 ? written[k - 1] : nil,
                                                next: k + 1 < written.count ? written[k + 1] : nil), to: page.page)
                     cellDiagnostics = out.cellDiagnostics; failing = out.failingCells
                 } else {
-                    try writer.reuse(context.outputDirectory.appendingPathComponent(page.page), as: page.page)
+                    bytesHash = try writer.reuse(context.outputDirectory.appendingPathComponent(page.page), as: page.page)
                     cellDiagnostics = previousPages[page.page]?.cellDiagnostics; failing = previousPages[page.page]?.failingCells
                 }
                 for image in lesson.images where SitePaths.isLocal(image.target.url) && !image.missing {
@@ -64,12 +65,13 @@ struct SiteRenderer {
                     sourceSHA256: page.sourceSHA256, resultsSHA256: page.resultsSHA256, inputsSHA256: page.key,
                     previous: page.previous, next: page.next,
                     failingCells: (failing ?? 0) > 0 ? failing : nil,
-                    cellDiagnostics: (cellDiagnostics ?? []).isEmpty ? nil : cellDiagnostics))
+                    cellDiagnostics: (cellDiagnostics ?? []).isEmpty ? nil : cellDiagnostics, pageSHA256: bytesHash))
             }
+            let indexHash: String
             if plan.reuseIndex {
-                try writer.reuse(context.outputDirectory.appendingPathComponent("index.html"), as: "index.html")
+                indexHash = try writer.reuse(context.outputDirectory.appendingPathComponent("index.html"), as: "index.html")
             } else {
-                try writer.write(site.index(written, intro: indexOut), to: "index.html")
+                indexHash = try writer.write(site.index(written, intro: indexOut), to: "index.html")
             }
             try writer.write(context.theme.css, to: "assets/style.css")
             try writer.write(context.theme.searchScript, to: "assets/search.js")
@@ -103,7 +105,8 @@ struct SiteRenderer {
                                      sourceSHA256: course.index.map(\.sourceSHA256) ?? "",
                                      resultsSHA256: "", inputsSHA256: plan.indexKey,
                                      cellDiagnostics: plan.reuseIndex ? context.previous?.index?.cellDiagnostics
-                                         : (indexOut?.diagnostics ?? []).isEmpty ? nil : indexOut?.diagnostics),
+                                         : (indexOut?.diagnostics ?? []).isEmpty ? nil : indexOut?.diagnostics,
+                                     pageSHA256: indexHash),
                 pages: manifestPages)
             try writer.write(manifest.json(), to: "manifest.json")
             try writer.commit()

@@ -33,11 +33,14 @@ final class SiteWriter {
         }
     }
 
-    func write(_ text: String, to relative: String) throws {
+    /// Writes a file of the site; returns the SHA-256 of its bytes (recorded for pages).
+    @discardableResult
+    func write(_ text: String, to relative: String) throws -> String {
         let url = staging.appendingPathComponent(relative)
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var text = text
         try text.withUTF8 { try Self.writeFile(url.path, UnsafeRawBufferPointer($0)) }
+        return SHA256.hex(text.utf8)
     }
 
     /// Plain open/write/close. Foundation's `Data.write` fsyncs every file, which costs more
@@ -60,11 +63,14 @@ final class SiteWriter {
     /// Takes an unchanged page over from the previous site. A copy, not a hard link: with a
     /// link, anything that wrote into the old file (a cell writing into Output/) would be
     /// published while the manifest says the page is current.
-    func reuse(_ old: URL, as relative: String) throws {
+    /// (The reuse plan only offers pages whose bytes still hash as the manifest recorded.)
+    @discardableResult
+    func reuse(_ old: URL, as relative: String) throws -> String {
         let url = staging.appendingPathComponent(relative)
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let data = try Data(contentsOf: old)
         try data.withUnsafeBytes { try Self.writeFile(url.path, $0) }
+        return SHA256.hex([UInt8](data))
     }
 
     /// Copies a file, following symlinks (Debian's KaTeX fonts are symlinks).
@@ -144,9 +150,14 @@ public struct Manifest: Codable, Equatable, Sendable {
         /// when an unchanged page is reused.
         public var failingCells: Int?
         public var cellDiagnostics: [Diagnostic]?
+        /// Hash of the page's bytes as written, so a page changed since (by hand, or by a cell
+        /// writing into the site) is rendered again instead of being taken over.
+        public var pageSHA256: String?
 
         public init(page: String, source: String, sourceSHA256: String, resultsSHA256: String, inputsSHA256: String,
-                    previous: String? = nil, next: String? = nil, failingCells: Int? = nil, cellDiagnostics: [Diagnostic]? = nil) {
+                    previous: String? = nil, next: String? = nil, failingCells: Int? = nil, cellDiagnostics: [Diagnostic]? = nil,
+                    pageSHA256: String? = nil) {
+            self.pageSHA256 = pageSHA256
             self.page = page; self.source = source; self.sourceSHA256 = sourceSHA256; self.resultsSHA256 = resultsSHA256
             self.inputsSHA256 = inputsSHA256; self.previous = previous; self.next = next
             self.failingCells = failingCells; self.cellDiagnostics = cellDiagnostics

@@ -10,7 +10,7 @@ public struct RenderPages: CourseTransform {
 
     public func apply(_ course: Course, _ context: BuildContext) throws -> Course {
         var course = course
-        let existing = Set((try? FileManager.default.contentsOfDirectory(atPath: context.outputDirectory.path)) ?? [])
+        let existing = Self.intactPages(of: context.previous, in: context.outputDirectory)
         var writable = course.lessons.filter { !$0.hasErrors }
         // pages with parse errors are rendered too (never written), so that their formula errors
         // are reported in the same build as the parse errors, not one fix later
@@ -37,5 +37,19 @@ public struct RenderPages: CourseTransform {
             writable.removeAll { broken.contains($0.page) }
         }
         return course
+    }
+
+    /// The previous site's pages whose bytes still hash as its manifest recorded: only these may
+    /// be taken over (a page edited by hand or by a cell writing into the site is rendered again).
+    static func intactPages(of manifest: Manifest?, in output: URL) -> Set<String> {
+        guard let manifest else { return [] }
+        var intact = Set<String>()
+        for page in manifest.pages + (manifest.index.map { [$0] } ?? []) {
+            guard let want = page.pageSHA256,
+                  let data = FileManager.default.contents(atPath: output.appendingPathComponent(page.page).path),
+                  SHA256.hex([UInt8](data)) == want else { continue }
+            intact.insert(page.page)
+        }
+        return intact
     }
 }

@@ -64,3 +64,21 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: target.appendingPathComponent("01-basics.html").path))
     }
 }
+
+final class TamperedPageTests: XCTestCase {
+    /// A page changed inside the site since the last build (by hand, or by a cell writing into
+    /// Output/) is rendered again, never published as current (issue #17, item 13).
+    func testATamperedPageIsRenderedAgain() throws {
+        let dir = try copyFixture(FixturePaths.site)
+        let builder = SiteBuilder(lessonsDirectory: dir.appendingPathComponent("Lessons"),
+                                  outputDirectory: dir.appendingPathComponent("Output"), executor: FakeExecutor())
+        _ = try builder.build()
+        let page = dir.appendingPathComponent("Output/01-basics.html")
+        let good = try String(contentsOf: page, encoding: .utf8)
+        XCTAssertEqual(try builder.build().pagesReused, 2)
+        try (good + "<script>alert(1)</script>").write(to: page, atomically: false, encoding: .utf8)
+        let report = try builder.build()
+        XCTAssertEqual(report.pagesReused, 1, report.summary)
+        XCTAssertEqual(try String(contentsOf: page, encoding: .utf8), good)
+    }
+}
