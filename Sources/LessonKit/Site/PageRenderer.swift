@@ -103,17 +103,18 @@ public struct PageRenderer {
         }
         if let result, !result.outputs.isEmpty, cell.options.output != .hide {
             var outs = ""
+            // text outputs are focusable like the code: a wide one scrolls from the keyboard too
             for output in result.outputs {
                 switch output {
-                case .text(let t): outs += "<pre class=\"cell-output cell-text\">\(HTML.escape(t))</pre>\n"
+                case .text(let t): outs += "<pre class=\"cell-output cell-text\" tabindex=\"0\">\(HTML.escape(t))</pre>\n"
                 case .html(let h): outs += "<div class=\"cell-output cell-html\">\(h)</div>\n"
                 case .math(let tex):
                     switch outcomes[RenderRequest(.displayMath, tex)] {
                     case .html(let h)?: outs += "<div class=\"cell-output cell-math\">\(h)</div>\n"
                     case .error(let e)?:
                         diags.append(Diagnostic(file: lesson.file, line: cell.codeLine, message: "bad math in cell output: \(e)"))
-                        outs += "<pre class=\"cell-output cell-text\">\(HTML.escape(tex))</pre>\n"
-                    case nil: outs += "<pre class=\"cell-output cell-text\">\(HTML.escape(tex))</pre>\n"
+                        outs += "<pre class=\"cell-output cell-text\" tabindex=\"0\">\(HTML.escape(tex))</pre>\n"
+                    case nil: outs += "<pre class=\"cell-output cell-text\" tabindex=\"0\">\(HTML.escape(tex))</pre>\n"
                     }
                 }
             }
