@@ -13,6 +13,15 @@ public struct Course: Sendable {
     public var pages: [String: PageRenderer.Output] = [:]
     /// The search index as a script (`assets/search-index.js`), filled by `BuildSearchIndex`.
     public var searchIndex: String?
+    /// The language of this course's pages (BCP 47, "en") and the course's languages, the source
+    /// language first (`languages: [en, ko]` in index.md). Set by `Translate`.
+    public var language = "en"
+    public var languages: [String] = []
+    /// The course in each other language (made by `Translate`, then passed through every later
+    /// stage like the source); empty for a translation itself.
+    public var translations: [Course] = []
+    /// For a translation: what `Translate` found per lesson file (catalogue, counts, line map).
+    public var translationInfo: [String: LessonTranslation] = [:]
 
     public init(lessons: [Lesson], index: Lesson? = nil) { self.lessons = lessons; self.index = index }
 
