@@ -71,6 +71,21 @@ public struct InterfaceStrings: Sendable, Equatable {
 
     public func calloutTitle(_ kind: Callout.Kind) -> String { calloutTitles[kind] ?? kind.title }
 
+    /// A failed cell's status in its box ("Cell 3: compile error", "셀 3: 컴파일 오류").
+    public func cellStatus(_ status: CellResult.Status?) -> String {
+        let ko = language == "ko"
+        switch status {
+        case .ok?: return "ok"
+        case .compileError?: return ko ? "컴파일 오류" : "compile error"
+        case .trapped?: return ko ? "실행 중 중단(trap)" : "trapped"
+        case .timedOut?: return ko ? "시간 초과" : "timed out"
+        case .expectationFailed?: return ko ? "기대 실패" : "expectation failed"
+        case .outputTruncated?: return ko ? "출력 잘림" : "output truncated"
+        case .notRun?: return ko ? "실행 안 됨" : "not run"
+        case nil: return ko ? "문제" : "problem"
+        }
+    }
+
     public static let english = InterfaceStrings(
         language: "en", languageName: "English",
         contents: "Contents", previous: "Previous", next: "Next",

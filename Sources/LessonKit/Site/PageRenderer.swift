@@ -80,11 +80,6 @@ public struct PageRenderer {
         return "<figure class=\"xref-figure\" id=\"\(HTML.escape(label))\">\n\(html)<figcaption>\(caption)</figcaption>\n</figure>\n"
     }
 
-    private static let statusText: [CellResult.Status: String] = [
-        .ok: "ok", .compileError: "compile error", .trapped: "trapped", .timedOut: "timed out",
-        .expectationFailed: "expectation failed", .outputTruncated: "output truncated", .notRun: "not run",
-    ]
-
     private func renderCell(_ cell: Cell, _ outcomes: [RenderRequest: RenderOutcome]) -> (String, [Diagnostic], Bool) {
         let result = results[cell.index]
         var diags = result?.diagnostics ?? []
@@ -130,7 +125,7 @@ public struct PageRenderer {
             html += "<p class=\"cell-note\">\(HTML.escape(strings.cellNotRun))</p>\n"
         }
         if failed || !diags.isEmpty {
-            let label = Self.statusText[status ?? .ok] ?? "problem"
+            let label = strings.cellStatus(status ?? .ok)
             html += "<div class=\"cell-diagnostics\" role=\"alert\"><p class=\"cell-status\">\(HTML.escape(strings.cell)) \(cell.index + 1): \(HTML.escape(label))</p>\n"
             if !diags.isEmpty {
                 html += "<pre>" + diags.map { HTML.escape($0.description) }.joined(separator: "\n") + "</pre>\n"
