@@ -20,6 +20,9 @@ public struct CourseCheck {
         let lessons = report.course?.lessons ?? []
         var diagnostics = report.diagnostics
         diagnostics += SiteChecks.links(lessons: lessons, lessonsDirectory: builder.lessonsDirectory, site: builder.outputDirectory)
+        if let course = report.course {
+            diagnostics += SiteChecks.translationLinks(course, lessonsDirectory: builder.lessonsDirectory, site: builder.outputDirectory)
+        }
         if let committed {
             diagnostics += SiteChecks.staleness(built: builder.outputDirectory, committed: committed, lessons: lessons)
         }

@@ -168,4 +168,21 @@ final class TranslationTests: XCTestCase {
         XCTAssertEqual(langs, ["ko", "en", "ja"])
         XCTAssertEqual(diags.map(\.description), ["Lessons/index.md:1:1: warning: language 'ja' has no interface strings (InterfaceStrings.swift has en and ko); its pages' labels will be English"])
     }
+
+    func testABrokenLinkInATranslationIsReportedAtItsCatalogueLine() throws {
+        let dir = try copyFixture(Self.fixture)
+        let lessons = dir.appendingPathComponent("Lessons")
+        let po = lessons.appendingPathComponent("po/ko/02-more.po")
+        try (try String(contentsOf: po, encoding: .utf8)).replacingOccurrences(of: "(01-codes.md#sec-encoder)에", with: "(01-codes.md#no-such-section)에")
+            .write(to: po, atomically: true, encoding: .utf8)
+        let builder = SiteBuilder(lessonsDirectory: lessons, outputDirectory: dir.appendingPathComponent("Output"), executor: FakeExecutor())
+        let report = try CourseCheck.run(builder, committed: nil)
+        XCTAssertTrue(report.diagnostics.map(\.description).contains(
+            "Lessons/po/ko/02-more.po:25:1: error: broken link '01-codes.md#no-such-section' in the ko translation of Lessons/02-more.md:7; link to a lesson's .md file and one of its headings' anchors (they are the same in every language)"),
+            report.diagnostics.map(\.description).joined(separator: "\n"))
+        // the fixture as it is has none (its `@fig-square` link is to a figure's label, which is an anchor too)
+        let clean = try CourseCheck.run(SiteBuilder(lessonsDirectory: try copyFixture(Self.fixture).appendingPathComponent("Lessons"),
+                                                    outputDirectory: dir.appendingPathComponent("Output2"), executor: FakeExecutor()), committed: nil)
+        XCTAssertEqual(clean.diagnostics.filter { $0.file.hasPrefix("Lessons/po/") && $0.severity == .error }.map(\.description), [])
+    }
 }
