@@ -185,4 +185,22 @@ final class TranslationTests: XCTestCase {
                                                     outputDirectory: dir.appendingPathComponent("Output2"), executor: FakeExecutor()), committed: nil)
         XCTAssertEqual(clean.diagnostics.filter { $0.file.hasPrefix("Lessons/po/") && $0.severity == .error }.map(\.description), [])
     }
+
+    func testAddingALanguageRebuildsTheSourcePagesWithTheSwitcher() throws {
+        let dir = try copyFixture(Self.fixture)
+        let lessons = dir.appendingPathComponent("Lessons"), out = dir.appendingPathComponent("Output")
+        let index = lessons.appendingPathComponent("index.md")
+        let bilingual = try String(contentsOf: index, encoding: .utf8)
+        try bilingual.replacingOccurrences(of: "languages: [en, ko]\n", with: "").write(to: index, atomically: true, encoding: .utf8)
+        _ = try SiteBuilder(lessonsDirectory: lessons, outputDirectory: out, executor: FakeExecutor()).build()
+        XCTAssertFalse(try page(out, "index.html").contains("nav class=\"languages\""))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("ko").path))
+        // the same course with gettext's LINGUAS instead of the front matter: now in two languages
+        try "ko\n".write(to: lessons.appendingPathComponent("po/LINGUAS"), atomically: true, encoding: .utf8)
+        let second = try SiteBuilder(lessonsDirectory: lessons, outputDirectory: out, executor: FakeExecutor()).build()
+        XCTAssertEqual(second.pagesReused, 0)
+        XCTAssertTrue(try page(out, "index.html").contains("<a href=\"ko/index.html\" hreflang=\"ko\" lang=\"ko\" rel=\"alternate\">한국어</a>"))
+        XCTAssertTrue(try page(out, "02-more.html").contains("<a href=\"ko/02-more.html\" hreflang=\"ko\""))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("ko/index.html").path))
+    }
 }
