@@ -8,7 +8,7 @@ struct Lessons: ParsableCommand {
         commandName: "lessons",
         abstract: "Build executable Markdown lessons into a static course site.",
         version: LessonKitInfo.version,
-        subcommands: [Build.self, Check.self, Serve.self]
+        subcommands: [Build.self, Check.self, Serve.self, Translate.self]
     )
 
     /// Usage errors exit with status 2 (documented for `lessons check`), not ArgumentParser's 64.

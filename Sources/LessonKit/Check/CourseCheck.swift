@@ -20,6 +20,9 @@ public struct CourseCheck {
         let lessons = report.course?.lessons ?? []
         var diagnostics = report.diagnostics
         diagnostics += SiteChecks.links(lessons: lessons, lessonsDirectory: builder.lessonsDirectory, site: builder.outputDirectory)
+        if let course = report.course {
+            diagnostics += SiteChecks.translationLinks(course, lessonsDirectory: builder.lessonsDirectory, site: builder.outputDirectory)
+        }
         if let committed {
             diagnostics += SiteChecks.staleness(built: builder.outputDirectory, committed: committed, lessons: lessons)
         }
@@ -33,7 +36,10 @@ public struct CourseCheck {
         let failing = results.reduce(0) { $0 + $1.values.filter { $0.status != .ok }.count }
         var line = "check: \(lessons.count) lessons, \(cellCount) cells"
         if let stats = executorStats() { line += " (\(stats))" }
-        line += ", \(failing) failing; \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+        line += ", \(failing) failing"
+        // the translations show these same results: their cells are not run again
+        for t in report.translations { line += "; \(t.language): \(t.pages) pages, cells shared with \(report.sourceLanguage)" }
+        line += "; \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
         return Report(diagnostics: diagnostics, lessons: lessons, seconds: report.seconds, summary: line)
     }
 }

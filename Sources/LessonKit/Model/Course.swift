@@ -15,6 +15,15 @@ public struct Course: Sendable {
     public var searchIndex: String?
     /// What the index was made from; when `searchIndex` is nil, the previous site's index has this key.
     public var searchIndexKey: String?
+    /// The language of this course's pages (BCP 47, "en") and the course's languages, the source
+    /// language first (`languages: [en, ko]` in index.md). Set by `Translate`.
+    public var language = "en"
+    public var languages: [String] = []
+    /// The course in each other language (made by `Translate`, then passed through every later
+    /// stage like the source); empty for a translation itself.
+    public var translations: [Course] = []
+    /// For a translation: what `Translate` found per lesson file (catalogue, counts, line map).
+    public var translationInfo: [String: LessonTranslation] = [:]
 
     public init(lessons: [Lesson], index: Lesson? = nil) { self.lessons = lessons; self.index = index }
 

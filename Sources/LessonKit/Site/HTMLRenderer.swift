@@ -8,6 +8,8 @@ struct HTMLRenderer {
     var cell: (Cell) -> String
     /// A heading, given its inner HTML; nil renders it as cmark does (`<h2>...</h2>`).
     var heading: ((Heading, String) -> String)? = nil
+    /// The page language's labels (callout titles, the missing-image box).
+    var strings = InterfaceStrings.english
 
     private static let trailingPunctuation: Set<Character> = [".", ",", ";", ":", "!", "?", ")"]
 
@@ -95,8 +97,8 @@ struct HTMLRenderer {
             case .image(let img) where img.missing:
                 // the page is still written: a visible box that names the file and keeps the alt text
                 let alt = Self.altText(img.alt)
-                out += "<span class=\"missing-image\" role=\"img\" aria-label=\"" + Self.escape("Missing image: " + (alt.isEmpty ? img.target.url : alt)) + "\">"
-                out += "<span class=\"missing-image-file\">Missing image <code>" + Self.escape(img.target.url) + "</code></span>"
+                out += "<span class=\"missing-image\" role=\"img\" aria-label=\"" + Self.escape(strings.missingImage + ": " + (alt.isEmpty ? img.target.url : alt)) + "\">"
+                out += "<span class=\"missing-image-file\">" + Self.escape(strings.missingImage) + " <code>" + Self.escape(img.target.url) + "</code></span>"
                 if !alt.isEmpty { out += "<span class=\"missing-image-alt\">" + Self.escape(alt) + "</span>" }
                 out += "</span>"
             case .image(let img):
@@ -131,10 +133,10 @@ struct HTMLRenderer {
     /// `<aside>` with a role, so screen readers announce it; `<details>` when collapsible, which
     /// opens and closes without JavaScript.
     private func callout(_ c: Callout, into out: inout String) {
-        let title = c.title.isEmpty ? Self.escape(c.kind.title) : inlines(c.title)
+        let title = c.title.isEmpty ? Self.escape(strings.calloutTitle(c.kind)) : inlines(c.title)
         let icon = "<span class=\"callout-icon\" aria-hidden=\"true\"></span>"
         cr(&out)
-        out += "<aside class=\"callout callout-\(c.kind.rawValue)\" role=\"note\" aria-label=\"\(Self.escape(c.kind.title))\">\n"
+        out += "<aside class=\"callout callout-\(c.kind.rawValue)\" role=\"note\" aria-label=\"\(Self.escape(strings.calloutTitle(c.kind)))\">\n"
         if c.collapsible {
             out += "<details\(c.open ? " open" : "")>\n<summary class=\"callout-title\">\(icon)\(title)</summary>\n"
         } else {

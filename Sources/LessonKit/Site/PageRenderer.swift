@@ -5,8 +5,10 @@ import Foundation
 public struct PageRenderer {
     public var lesson: Lesson
     public var results: [Int: CellResult] { lesson.results }
+    /// The page language's labels ("Figure", "Output", ...).
+    public var strings: InterfaceStrings
 
-    public init(lesson: Lesson) { self.lesson = lesson }
+    public init(lesson: Lesson, strings: InterfaceStrings = .english) { self.lesson = lesson; self.strings = strings }
 
     /// Everything this page needs from the node process.
     public var requests: [RenderRequest] {
@@ -36,7 +38,7 @@ public struct PageRenderer {
         var toc: [(Heading, String)] = []
         var skippedTitle = false
         let firstHeading: Heading? = { if case .heading(let h)? = lesson.blocks.first { return h } else { return nil } }()
-        let renderer = HTMLRenderer(
+        var renderer = HTMLRenderer(
             math: { span in
                 switch outcomes[RenderRequest(span.display ? .displayMath : .inlineMath, span.tex)] {
                 case .html(let h)?: return h
@@ -50,7 +52,7 @@ public struct PageRenderer {
                 let (html, diags, failed) = renderCell(cell, outcomes)
                 cellDiagnostics += diags
                 if failed { failing += 1 }
-                return Self.labelled(cell, html)
+                return Self.labelled(cell, html, strings)
             },
             heading: { h, inner in
                 if h.level == 2 || h.level == 3 { toc.append((h, inner)) }
@@ -61,26 +63,22 @@ public struct PageRenderer {
                     return ""
                 }
                 return "<h\(h.level) id=\"\(HTML.escape(h.id))\">\(inner)"
-                    + "<a class=\"anchor\" href=\"#\(HTML.escape(h.id))\" aria-label=\"Link to this section\">#</a></h\(h.level)>\n"
+                    + "<a class=\"anchor\" href=\"#\(HTML.escape(h.id))\" aria-label=\"\(HTML.escape(strings.linkToSection))\">#</a></h\(h.level)>\n"
             })
+        renderer.strings = strings
         let body = renderer.render(lesson.blocks)
         return Output(body: body, toc: toc, diagnostics: diagnostics, cellDiagnostics: cellDiagnostics, failingCells: failing)
     }
 
     /// A cell with a cross-reference label (`label=fig-x caption="..."`) is a numbered figure or
     /// table, its caption under it.
-    static func labelled(_ cell: Cell, _ html: String) -> String {
+    static func labelled(_ cell: Cell, _ html: String, _ strings: InterfaceStrings = .english) -> String {
         guard let label = cell.options.label else { return html }
-        let word = label.hasPrefix("tbl-") ? "Table" : "Figure"
-        var caption = "<span class=\"caption-number\">\(word) \(cell.number.map(String.init) ?? "?")</span>"
+        let number = strings.captionNumber(table: label.hasPrefix("tbl-"), number: cell.number.map(String.init) ?? "?")
+        var caption = "<span class=\"caption-number\">\(number)</span>"
         if let c = cell.options.caption, !c.isEmpty { caption += ": " + HTML.escape(c) }
         return "<figure class=\"xref-figure\" id=\"\(HTML.escape(label))\">\n\(html)<figcaption>\(caption)</figcaption>\n</figure>\n"
     }
-
-    private static let statusText: [CellResult.Status: String] = [
-        .ok: "ok", .compileError: "compile error", .trapped: "trapped", .timedOut: "timed out",
-        .expectationFailed: "expectation failed", .outputTruncated: "output truncated", .notRun: "not run",
-    ]
 
     private func renderCell(_ cell: Cell, _ outcomes: [RenderRequest: RenderOutcome]) -> (String, [Diagnostic], Bool) {
         let result = results[cell.index]
@@ -119,17 +117,17 @@ public struct PageRenderer {
                 }
             }
             if cell.options.output == .fold {
-                html += "<details class=\"cell-outputs\"><summary>Output</summary>\n\(outs)</details>\n"
+                html += "<details class=\"cell-outputs\"><summary>\(HTML.escape(strings.output))</summary>\n\(outs)</details>\n"
             } else {
                 html += "<div class=\"cell-outputs\">\n\(outs)</div>\n"
             }
         }
         if status == .notRun, diags.isEmpty {
-            html += "<p class=\"cell-note\">This cell was not run.</p>\n"
+            html += "<p class=\"cell-note\">\(HTML.escape(strings.cellNotRun))</p>\n"
         }
         if failed || !diags.isEmpty {
-            let label = Self.statusText[status ?? .ok] ?? "problem"
-            html += "<div class=\"cell-diagnostics\" role=\"alert\"><p class=\"cell-status\">Cell \(cell.index + 1): \(HTML.escape(label))</p>\n"
+            let label = strings.cellStatus(status ?? .ok)
+            html += "<div class=\"cell-diagnostics\" role=\"alert\"><p class=\"cell-status\">\(HTML.escape(strings.cell)) \(cell.index + 1): \(HTML.escape(label))</p>\n"
             if !diags.isEmpty {
                 html += "<pre>" + diags.map { HTML.escape($0.description) }.joined(separator: "\n") + "</pre>\n"
             }

@@ -46,7 +46,10 @@ public struct ReusePlan: Equatable, Sendable {
         }
         let listed = lessons.map { [$0.slug, $0.title, $0.frontMatter.summary ?? ""].joined(separator: "\u{0}") }
         let indexSource = index.map(\.sourceSHA256) ?? ""
-        let indexKey = SHA256.hex((toolParts + [indexSource] + listed).joined(separator: "\u{1}"))
+        // what the front page shows from outside its source (its languages' switcher): added only
+        // when there is some, so that a front page with none keeps its key
+        let indexExternal = (index?.externalInputs ?? []).isEmpty ? [] : [SHA256.hex(index!.externalInputs.joined(separator: "\u{0}"))]
+        let indexKey = SHA256.hex((toolParts + [indexSource] + listed + indexExternal).joined(separator: "\u{1}"))
         let reuseIndex = sameTool && previous?.index?.inputsSHA256 == indexKey && existingPages.contains("index.html")
         return ReusePlan(pages: pages, reused: reused, indexKey: indexKey, reuseIndex: reuseIndex)
     }

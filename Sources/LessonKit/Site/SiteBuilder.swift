@@ -19,6 +19,10 @@ public struct BuildReport: Sendable {
     public var shard: ShardReport?
     /// With a shared cache: what it served and stored (appended to the summary).
     public var sharedCache: String?
+    /// Per translation: its language and how many pages were written into its folder.
+    public var translations: [(language: String, pages: Int)] = []
+    /// The source language, whose cells ran (the translations show its results).
+    public var sourceLanguage = "en"
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
@@ -29,6 +33,9 @@ public struct BuildReport: Sendable {
         s += " (\(pagesWritten - pagesReused) rendered, \(pagesReused) unchanged; \(freshlyRendered) new formulas/code blocks)"
         if !skipped.isEmpty { s += "; skipped \(skipped.count): \(skipped.joined(separator: ", "))" }
         if failingCells > 0 { s += "; \(failingCells) failing cell\(failingCells == 1 ? "" : "s")" }
+        for t in translations {
+            s += "; \(t.language): \(t.pages) pages into \(outputDirectory)/\(t.language), cell results shared with \(sourceLanguage) (cells run once for all languages)"
+        }
         if let sharedCache { s += "; " + sharedCache }
         s += "; \(errorCount) error\(errorCount == 1 ? "" : "s"), \(warningCount) warning\(warningCount == 1 ? "" : "s")"
         return s
@@ -54,6 +61,7 @@ public final class SiteBuilder {
 
     /// The stages between parsing and rendering, in order. A new feature is a new transform here.
     public var transforms: [CourseTransform] = [
+        Translate(),
         ResolveLessonLinks(),
         BlogPostConventions(),
         CheckLocalImages(),
@@ -91,11 +99,17 @@ public final class SiteBuilder {
         let sharding = try ShardedExecution(builder: self, course: course)
         for transform in transforms {
             course = try sharding.apply(transform, course, context)
+            // each translation goes through the same stages as the source, but takes the source's
+            // cell results instead of running its cells: one run per build for every language
+            course.translations = try course.translations.map { t in
+                transform is ExecuteCells ? t.sharingResults(of: course) : try transform.apply(t, context)
+            }
             phase(transform.name)
         }
         if let report = try sharding.finish(course, start: start, phases: phases) { return report }
         // the site renderer: page bodies (math and code in one node run), then the files
         course = try RenderPages().apply(course, context)
+        course.translations = try course.translations.map { try RenderPages().apply(Translate.relocated($0), context) }
         phase("render pages")
         var report = try SiteRenderer(context: context).write(course)
         phase("write site")

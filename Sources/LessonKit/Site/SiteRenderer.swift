@@ -39,8 +39,9 @@ struct SiteRenderer {
             report.diagnostics += plan.reuseIndex ? context.previous?.index?.cellDiagnostics ?? [] : indexOut?.diagnostics ?? []
         }
 
-        let site = SiteContext(theme: context.theme, katexVersion: context.renderer.katexVersion,
+        var site = SiteContext(theme: context.theme, katexVersion: context.renderer.katexVersion,
                                highlightVersion: context.renderer.highlightVersion, siteTitle: course.title)
+        site.language = course.language; site.languages = course.languages; site.strings = .for(course.language)
         let byPage = Dictionary(course.lessons.map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
         let written = plan.pages.compactMap { byPage[$0.page] }
         let writer = try SiteWriter(outputDirectory: context.outputDirectory)
@@ -98,6 +99,10 @@ struct SiteRenderer {
                 if let u = old(swift) { try writer.reuse(u, as: swift) }
                 else if let program = Downloads.swiftProgram(lesson) { try writer.write(program, to: swift) }
             }
+            // each other language in its folder (`ko/`), with its own index and search index
+            for t in course.translations {
+                try writeTranslation(t, of: course, writer: writer, manifestPages: &manifestPages, report: &report)
+            }
             try writer.copyKaTeXAssets(from: context.renderer.katexDirectory)
             let manifest = Manifest(generator: context.toolKey.generator, katex: context.toolKey.katex,
                 highlight: context.toolKey.highlight, themeSHA256: context.toolKey.theme,
@@ -117,6 +122,7 @@ struct SiteRenderer {
         report.pagesWritten = written.count
         report.pagesReused = written.filter { course.pages[$0.page] == nil }.count
         report.freshlyRendered = context.renderer.rendered
+        report.sourceLanguage = course.language
         return report
     }
 }

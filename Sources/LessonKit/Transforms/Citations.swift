@@ -46,11 +46,12 @@ public struct Citations: CourseTransform {
             courseDB = database(name, owner: &index)
             course.index = index
         }
+        let strings = InterfaceStrings.for(course.language)
         course.updateEveryLesson { lesson in
             var dbs: [(BibTeXDatabase, String)] = []
             if let name = Self.bibliographyName(lesson.frontMatter), lesson.slug != "index" { dbs.append(database(name, owner: &lesson)) }
             if let c = courseDB { dbs.append(c) }
-            Self.cite(&lesson, dbs)
+            Self.cite(&lesson, dbs, strings: strings)
         }
         return course
     }
@@ -63,7 +64,7 @@ public struct Citations: CourseTransform {
 
     struct Cite { var key: String; var prefix: String; var suffix: String; var suppressAuthor: Bool }
 
-    static func cite(_ lesson: inout Lesson, _ dbs: [(BibTeXDatabase, String)]) {
+    static func cite(_ lesson: inout Lesson, _ dbs: [(BibTeXDatabase, String)], strings: InterfaceStrings = .english) {
         guard lesson.source.containsUTF8("@") else { return }
         let locator = SourceLocator(lesson.source)
         var diagnostics: [Diagnostic] = [], cited: [String] = []
@@ -141,8 +142,9 @@ public struct Citations: CourseTransform {
         list += "</ol>\n</div>\n"
         let line = lesson.blocks.last?.line ?? 1
         var taken = Set(lesson.headings.map(\.id))
+        // the anchor is the same in every language (the language switcher keeps the section)
         let id = LessonParser.uniqueSlug("References", taken: &taken)
-        lesson.blocks.append(.heading(Heading(level: 2, content: [.text("References")], id: id, line: line)))
+        lesson.blocks.append(.heading(Heading(level: 2, content: [.text(strings.references)], id: id, line: line)))
         lesson.blocks.append(.html([.html(list)], SourcePosition(line: line)))
         // the page shows these entries: a change to them in the .bib re-renders it
         lesson.externalInputs += entries.map { "bib " + $0.key + "\u{0}" + reference($0) }

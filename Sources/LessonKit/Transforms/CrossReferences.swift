@@ -24,9 +24,10 @@ public struct CrossReferences: CourseTransform {
         var number: String
         var file: String
         var position: SourcePosition
-        func text(from page: String) -> String {
-            if kind == .sec || page == self.page || lessonNumber == nil { return "\(kind.word) \(number)" }
-            return "\(kind.word) \(lessonNumber!).\(number)"
+        /// "Equation 3" / "식 (3)" in the page's language (`InterfaceStrings.reference`).
+        func text(from page: String, _ strings: InterfaceStrings = .english) -> String {
+            if kind == .sec || page == self.page || lessonNumber == nil { return strings.reference(kind: kind.rawValue, number: number) }
+            return strings.reference(kind: kind.rawValue, number: "\(lessonNumber!).\(number)")
         }
     }
 
@@ -103,6 +104,7 @@ public struct CrossReferences: CourseTransform {
         if course.index != nil { collect(&course.index!, number: nil) }
 
         // the references
+        let strings = InterfaceStrings.for(course.language)
         course.updateEveryLesson { lesson in
             guard lesson.source.containsUTF8("@") else { return }
             let locator = SourceLocator(lesson.source)
@@ -120,9 +122,9 @@ public struct CrossReferences: CourseTransform {
                                     message: "unknown cross-reference '@\(label)': no equation, figure, table or section in the course has the label \(label) (define it with {#\(label)}\(label.hasPrefix("fig-") || label.hasPrefix("tbl-") ? " or the cell option label=\(label)" : ""))"))
                                 return .text("@" + label)
                             }
-                            if t.page != page { used.insert("\(label)=\(t.page)#\(t.text(from: page))") }
+                            if t.page != page { used.insert("\(label)=\(t.page)#\(t.text(from: page, strings))") }
                             let url = t.page == page ? "#\(label)" : SitePaths.href(slug: String(t.page.dropLast(5))) + "#\(label)"
-                            return .link(LinkTarget(url: url), [.text(t.text(from: page))])
+                            return .link(LinkTarget(url: url), [.text(t.text(from: page, strings))])
                         }
                     }
                 }

@@ -10,14 +10,18 @@ public struct RenderPages: CourseTransform {
 
     public func apply(_ course: Course, _ context: BuildContext) throws -> Course {
         var course = course
-        let existing = Self.intactPages(of: context.previous, in: context.outputDirectory)
+        // a translation's pages are in its folder (`ko/`), and so is its part of the manifest
+        let folder = context.outputDirectory.appendingPathComponent(course.sitePrefix)
+        let previous = context.previous?.subsite(course.sitePrefix)
+        let existing = Self.intactPages(of: previous, in: folder)
+        let strings = InterfaceStrings.for(course.language)
         var writable = course.lessons.filter { !$0.hasErrors }
         // pages with parse errors are rendered too (never written), so that their formula errors
         // are reported in the same build as the parse errors, not one fix later
         var extra = course.lessons.filter(\.hasErrors)
         while true {
             let plan = ReusePlan.make(lessons: writable, index: course.index, siteTitle: course.title, tool: context.toolKey,
-                                      previous: context.previous, sameTool: context.sameTool, existingPages: existing)
+                                      previous: previous, sameTool: context.sameTool, existingPages: existing)
             course.plan = plan
             var todo = writable.filter { plan.toRender.contains($0.page) && course.pages[$0.page] == nil } + extra
             extra = []
@@ -27,7 +31,7 @@ public struct RenderPages: CourseTransform {
                 todo.append(front)
             }
             if todo.isEmpty { break }
-            let renderers = todo.map { PageRenderer(lesson: $0) }
+            let renderers = todo.map { PageRenderer(lesson: $0, strings: strings) }
             course.rendered.merge(try context.renderer.render(renderers.flatMap(\.requests)), uniquingKeysWith: { a, _ in a })
             let rendered = course.rendered
             let outputs = Parallel.map(renderers) { $0.render(rendered) }

@@ -1,0 +1,74 @@
+import Foundation
+
+extension SiteRenderer {
+    /// Writes one translation into its folder (`ko/`): its pages and index (each rendered, or
+    /// copied from the previous site when current), its search index (`assets/search-index.ko.js`),
+    /// and its pages in the one manifest (`ko/x.html`, whose source is the catalogue). Images,
+    /// downloads and assets are the source's (the pages link `../`).
+    func writeTranslation(_ t: Course, of source: Course, writer: SiteWriter,
+                          manifestPages: inout [Manifest.Page], report: inout BuildReport) throws {
+        guard let plan = t.plan else { return }
+        let prefix = t.sitePrefix
+        let sourceLessons = Dictionary(source.lessons.map { ($0.file, $0) } + (source.index.map { [($0.file, $0)] } ?? []),
+                                       uniquingKeysWith: { a, _ in a })
+
+        // what the translation reports: its own findings (untranslated, outdated, bad catalogue),
+        // then what a later stage found in translated text only, moved to the catalogue's line
+        func found(_ lesson: Lesson, _ rendered: [Diagnostic]) -> [Diagnostic] {
+            let seen = Set((sourceLessons[lesson.file].map { $0.diagnostics + $0.pageErrors } ?? []).map(\.description))
+            let info = t.translationInfo[lesson.file]
+            let own = lesson.pageErrors
+            let later = (lesson.diagnostics + rendered).filter { !seen.contains($0.description) && $0.file == lesson.file }
+            return own + later.map { d in
+                guard let info, let line = info.catalogueLines[d.line] else { return d }
+                return Diagnostic(file: info.catalogue, line: line, severity: d.severity,
+                                  message: "in the \(t.language) translation of \(d.file):\(d.line): \(d.message)")
+            }
+        }
+        for lesson in t.lessons {
+            let out = t.pages[lesson.page]
+            report.diagnostics += found(lesson, out?.diagnostics ?? [])
+        }
+        if let index = t.index { report.diagnostics += found(index, t.pages["index.html"]?.diagnostics ?? []) }
+
+        var site = SiteContext(theme: context.theme, katexVersion: context.renderer.katexVersion,
+                               highlightVersion: context.renderer.highlightVersion, siteTitle: t.title)
+        site.language = t.language; site.languages = t.languages; site.strings = .for(t.language)
+        let byPage = Dictionary(t.lessons.map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
+        let written = plan.pages.compactMap { byPage[$0.page] }
+        let folder = context.outputDirectory.appendingPathComponent(prefix)
+        let previous = context.previous?.subsite(prefix)
+        let previousPages = Dictionary((previous?.pages ?? []).map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
+        for (k, page) in plan.pages.enumerated() {
+            let lesson = written[k]
+            var cellDiagnostics: [Diagnostic]?, failing: Int?
+            if let out = t.pages[page.page] {
+                try writer.write(site.page(lesson, out, prev: k > 0 ? written[k - 1] : nil,
+                                           next: k + 1 < written.count ? written[k + 1] : nil), to: prefix + page.page)
+                cellDiagnostics = out.cellDiagnostics; failing = out.failingCells
+            } else {
+                try writer.reuse(folder.appendingPathComponent(page.page), as: prefix + page.page)
+                cellDiagnostics = previousPages[page.page]?.cellDiagnostics; failing = previousPages[page.page]?.failingCells
+            }
+            let info = t.translationInfo[lesson.file]
+            manifestPages.append(Manifest.Page(page: prefix + page.page,
+                source: info.map { $0.catalogueExists ? $0.catalogue : lesson.file } ?? lesson.file,
+                sourceSHA256: info?.sourceSHA256 ?? page.sourceSHA256, resultsSHA256: page.resultsSHA256,
+                inputsSHA256: page.key, previous: page.previous.map { prefix + $0 }, next: page.next.map { prefix + $0 },
+                failingCells: (failing ?? 0) > 0 ? failing : nil,
+                cellDiagnostics: (cellDiagnostics ?? []).isEmpty ? nil : cellDiagnostics))
+        }
+        if plan.reuseIndex {
+            try writer.reuse(folder.appendingPathComponent("index.html"), as: prefix + "index.html")
+        } else {
+            try writer.write(site.index(written, intro: t.pages["index.html"]), to: prefix + "index.html")
+        }
+        let indexInfo = t.index.flatMap { t.translationInfo[$0.file] }
+        manifestPages.append(Manifest.Page(page: prefix + "index.html",
+            source: indexInfo.map { $0.catalogueExists ? $0.catalogue : t.index!.file } ?? "",
+            sourceSHA256: indexInfo?.sourceSHA256 ?? "", resultsSHA256: "", inputsSHA256: plan.indexKey))
+        try writer.write(t.searchIndex ?? "window.LESSONS_SEARCH={\"docs\":[],\"words\":[],\"postings\":[]};\n",
+                         to: "assets/search-index.\(t.language).js")
+        report.translations.append((language: t.language, pages: written.count + 1))
+    }
+}
