@@ -1,5 +1,20 @@
 // Site search: the box in the header, the index in search-index.js (a script, not a fetch, so
 // it works from file://). Without JavaScript the form stays hidden and the page reads as usual.
+// The language switcher keeps the reader's place: the pages of every language share their
+// section anchors, so the link gets the anchor of the section being read when it is followed.
+(function () {
+  'use strict';
+  document.querySelectorAll('nav.languages a[hreflang]').forEach(function (a) {
+    a.addEventListener('click', function () {
+      var id = '';
+      document.querySelectorAll('article h2[id], article h3[id]').forEach(function (h) {
+        if (h.getBoundingClientRect().top <= 80) id = h.id;
+      });
+      if (id) a.href = a.href.split('#')[0] + '#' + encodeURIComponent(id);
+    });
+  });
+})();
+
 (function () {
   'use strict';
   var form = document.querySelector('form.search');
@@ -64,7 +79,7 @@
     if (!ws.length) return;
     var results = search(q);
     if (!results.length) {
-      var li = document.createElement('li'); li.className = 'search-none'; li.textContent = 'No results for “' + q + '”';
+      var li = document.createElement('li'); li.className = 'search-none'; li.textContent = (form.dataset.noResults || 'No results for') + ' “' + q + '”';
       list.appendChild(li); return;
     }
     results.forEach(function (doc) {
