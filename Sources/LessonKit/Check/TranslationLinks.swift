@@ -8,16 +8,8 @@ extension SiteChecks {
         var out: [Diagnostic] = []
         for t in course.translations {
             let folder = site.appendingPathComponent(t.sitePrefix)
-            // anchors: headings, and the labels of figures, tables and equations (`#fig-x`)
-            func anchors(_ l: Lesson) -> Set<String> {
-                var s = Set(l.headings.map(\.id))
-                l.blocks.forEachBlock { b in
-                    if case .code(let c) = b, let label = c.options.label { s.insert(label) }
-                    if case .displayMath(let m) = b, let label = m.label { s.insert(label) }
-                }
-                return s
-            }
-            let ids = Dictionary(t.lessons.map { ($0.page, anchors($0)) }, uniquingKeysWith: { a, _ in a })
+            // the same anchors as the source pages have (headings, labels, cells, the references list)
+            let ids = Dictionary(t.lessons.map { ($0.page, SiteChecks.anchors($0)) }, uniquingKeysWith: { a, _ in a })
             for lesson in t.lessons {
                 guard let info = t.translationInfo[lesson.file] else { continue }
                 var blocks: [Block] = []
