@@ -36,39 +36,19 @@ extension SiteRenderer {
         site.language = t.language; site.languages = t.languages; site.strings = .for(t.language)
         let byPage = Dictionary(t.lessons.map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
         let written = plan.pages.compactMap { byPage[$0.page] }
-        let folder = context.outputDirectory.appendingPathComponent(prefix)
         let previous = context.previous?.subsite(prefix)
         let previousPages = Dictionary((previous?.pages ?? []).map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
-        for (k, page) in plan.pages.enumerated() {
-            let lesson = written[k]
-            var cellDiagnostics: [Diagnostic]?, failing: Int?
-            if let out = t.pages[page.page] {
-                try writer.write(site.page(lesson, out, prev: k > 0 ? written[k - 1] : nil,
-                                           next: k + 1 < written.count ? written[k + 1] : nil), to: prefix + page.page)
-                cellDiagnostics = out.cellDiagnostics; failing = out.failingCells
-            } else {
-                try writer.reuse(folder.appendingPathComponent(page.page), as: prefix + page.page)
-                cellDiagnostics = previousPages[page.page]?.cellDiagnostics; failing = previousPages[page.page]?.failingCells
-            }
+        let (pages, indexHash) = try writePages(of: t, plan: plan, site: site, prefix: prefix, writer: writer,
+                                                previousPages: previousPages) { lesson, page in
             let info = t.translationInfo[lesson.file]
-            manifestPages.append(Manifest.Page(page: prefix + page.page,
-                source: info.map { $0.catalogueExists ? $0.catalogue : lesson.file } ?? lesson.file,
-                sourceSHA256: info?.sourceSHA256 ?? page.sourceSHA256, resultsSHA256: page.resultsSHA256,
-                inputsSHA256: page.key, previous: page.previous.map { prefix + $0 }, next: page.next.map { prefix + $0 },
-                failingCells: (failing ?? 0) > 0 ? failing : nil,
-                cellDiagnostics: (cellDiagnostics ?? []).isEmpty ? nil : cellDiagnostics))
+            return (info.map { $0.catalogueExists ? $0.catalogue : lesson.file } ?? lesson.file, info?.sourceSHA256 ?? page.sourceSHA256)
         }
-        if plan.reuseIndex {
-            try writer.reuse(folder.appendingPathComponent("index.html"), as: prefix + "index.html")
-        } else {
-            try writer.write(site.index(written, intro: t.pages["index.html"]), to: prefix + "index.html")
-        }
+        manifestPages += pages
         let indexInfo = t.index.flatMap { t.translationInfo[$0.file] }
         manifestPages.append(Manifest.Page(page: prefix + "index.html",
             source: indexInfo.map { $0.catalogueExists ? $0.catalogue : t.index!.file } ?? "",
-            sourceSHA256: indexInfo?.sourceSHA256 ?? "", resultsSHA256: "", inputsSHA256: plan.indexKey))
-        try writer.write(t.searchIndex ?? "window.LESSONS_SEARCH={\"docs\":[],\"words\":[],\"postings\":[]};\n",
-                         to: "assets/search-index.\(t.language).js")
+            sourceSHA256: indexInfo?.sourceSHA256 ?? "", resultsSHA256: "", inputsSHA256: plan.indexKey, pageSHA256: indexHash))
+        try writeSearchIndex(of: t, writer: writer)
         report.translations.append((language: t.language, pages: written.count + 1))
     }
 }

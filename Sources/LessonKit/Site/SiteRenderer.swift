@@ -46,44 +46,16 @@ struct SiteRenderer {
         let written = plan.pages.compactMap { byPage[$0.page] }
         let writer = try SiteWriter(outputDirectory: context.outputDirectory)
         do {
-            var manifestPages: [Manifest.Page] = []
-            for (k, page) in plan.pages.enumerated() {
-                let lesson = written[k]
-                var cellDiagnostics: [Diagnostic]?, failing: Int?
-                let bytesHash: String
-                if let out = course.pages[page.page] {
-                    bytesHash = try writer.write(site.page(lesson, out, prev: k > 0 ? written[k - 1] : nil,
-                                               next: k + 1 < written.count ? written[k + 1] : nil), to: page.page)
-                    cellDiagnostics = out.cellDiagnostics; failing = out.failingCells
-                } else {
-                    bytesHash = try writer.reuse(context.outputDirectory.appendingPathComponent(page.page), as: page.page)
-                    cellDiagnostics = previousPages[page.page]?.cellDiagnostics; failing = previousPages[page.page]?.failingCells
-                }
+            var (manifestPages, indexHash) = try writePages(of: course, plan: plan, site: site, prefix: "", writer: writer,
+                                                            previousPages: previousPages) { _, page in (page.file, page.sourceSHA256) }
+            for lesson in written {
                 for image in lesson.images where SitePaths.isLocal(image.target.url) && !image.missing {
                     try writer.copyImage(SitePaths.filePath(image.target.url), from: context.lessonsDirectory)
                 }
-                manifestPages.append(Manifest.Page(page: page.page, source: page.file,
-                    sourceSHA256: page.sourceSHA256, resultsSHA256: page.resultsSHA256, inputsSHA256: page.key,
-                    previous: page.previous, next: page.next,
-                    failingCells: (failing ?? 0) > 0 ? failing : nil,
-                    cellDiagnostics: (cellDiagnostics ?? []).isEmpty ? nil : cellDiagnostics, pageSHA256: bytesHash))
-            }
-            let indexHash: String
-            if plan.reuseIndex {
-                indexHash = try writer.reuse(context.outputDirectory.appendingPathComponent("index.html"), as: "index.html")
-            } else {
-                indexHash = try writer.write(site.index(written, intro: indexOut), to: "index.html")
             }
             try writer.write(context.theme.css, to: "assets/style.css")
             try writer.write(context.theme.searchScript, to: "assets/search.js")
-            if let index = course.searchIndex {
-                try writer.write(index, to: BuildSearchIndex.file)
-            } else if course.searchIndexKey != nil {
-                // the previous site's index was made from the same pages (see BuildSearchIndex)
-                try writer.reuse(context.outputDirectory.appendingPathComponent(BuildSearchIndex.file), as: BuildSearchIndex.file)
-            } else {
-                try writer.write("window.LESSONS_SEARCH={\"docs\":[],\"words\":[],\"postings\":[]};\n", to: BuildSearchIndex.file)
-            }
+            try writeSearchIndex(of: course, writer: writer)
             // downloads: every written page's Markdown and cells (reused pages too: the folder is new).
             // A reused page's source is unchanged (it is part of the page's key): its files are
             // taken over like the page itself.
@@ -124,5 +96,55 @@ struct SiteRenderer {
         report.freshlyRendered = context.renderer.rendered
         report.sourceLanguage = course.language
         return report
+    }
+
+    /// One language's pages and front page, in its folder (`prefix`, "" or "ko/"): each page
+    /// rendered in this build is written, each current one copied from the previous site. Returns
+    /// their manifest entries, each with the hash of its bytes (what lets the next build verify a
+    /// page before taking it over), and the front page's hash. `source` names a page's source
+    /// file and its hash (a translation's is its catalogue).
+    func writePages(of course: Course, plan: ReusePlan, site: SiteContext, prefix: String, writer: SiteWriter,
+                    previousPages: [String: Manifest.Page],
+                    source: (Lesson, ReusePlan.Page) -> (file: String, sha: String)) throws -> ([Manifest.Page], String) {
+        let folder = context.outputDirectory.appendingPathComponent(prefix)
+        let byPage = Dictionary(course.lessons.map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
+        let written = plan.pages.compactMap { byPage[$0.page] }
+        var entries: [Manifest.Page] = []
+        for (k, page) in plan.pages.enumerated() {
+            let lesson = written[k]
+            var cellDiagnostics: [Diagnostic]?, failing: Int?
+            let bytesHash: String
+            if let out = course.pages[page.page] {
+                bytesHash = try writer.write(site.page(lesson, out, prev: k > 0 ? written[k - 1] : nil,
+                                                       next: k + 1 < written.count ? written[k + 1] : nil), to: prefix + page.page)
+                cellDiagnostics = out.cellDiagnostics; failing = out.failingCells
+            } else {
+                bytesHash = try writer.reuse(folder.appendingPathComponent(page.page), as: prefix + page.page)
+                cellDiagnostics = previousPages[page.page]?.cellDiagnostics; failing = previousPages[page.page]?.failingCells
+            }
+            let (file, sha) = source(lesson, page)
+            entries.append(Manifest.Page(page: prefix + page.page, source: file,
+                sourceSHA256: sha, resultsSHA256: page.resultsSHA256, inputsSHA256: page.key,
+                previous: page.previous.map { prefix + $0 }, next: page.next.map { prefix + $0 },
+                failingCells: (failing ?? 0) > 0 ? failing : nil,
+                cellDiagnostics: (cellDiagnostics ?? []).isEmpty ? nil : cellDiagnostics, pageSHA256: bytesHash))
+        }
+        let indexHash = plan.reuseIndex
+            ? try writer.reuse(folder.appendingPathComponent("index.html"), as: prefix + "index.html")
+            : try writer.write(site.index(written, intro: course.pages["index.html"]), to: prefix + "index.html")
+        return (entries, indexHash)
+    }
+
+    /// A course's search index in its language's file: made in this build, or taken over from
+    /// the previous site when made from the same pages (see BuildSearchIndex).
+    func writeSearchIndex(of course: Course, writer: SiteWriter) throws {
+        let file = BuildSearchIndex.file(for: course)
+        if let index = course.searchIndex {
+            try writer.write(index, to: file)
+        } else if course.searchIndexKey != nil {
+            try writer.reuse(context.outputDirectory.appendingPathComponent(file), as: file)
+        } else {
+            try writer.write("window.LESSONS_SEARCH={\"docs\":[],\"words\":[],\"postings\":[]};\n", to: file)
+        }
     }
 }

@@ -25,9 +25,15 @@ public struct BuildSearchIndex: CourseTransform {
         // The index depends only on these pages' sources (cross-references included: they come
         // from the other pages' sources) and on this build of the tool: when the previous site's
         // index was made from the same, it is taken over (a no-change rebuild does no work here).
-        let key = SHA256.hex(([LessonKitInfo.version] + pages.map { $0.slug + "\u{0}" + $0.sourceSHA256 }).joined(separator: "\u{1}"))
+        // A translation's pages keep the source's text hash, so its catalogue's hash and its
+        // language are in the key too (else the Korean index would take over the English one's).
+        let parts: [String] = pages.map { page -> String in
+            let catalogue: String = course.translationInfo[page.file]?.sourceSHA256 ?? ""
+            return page.slug + "\u{0}" + page.sourceSHA256 + "\u{0}" + catalogue
+        }
+        let key = SHA256.hex(([LessonKitInfo.version, course.language] + parts).joined(separator: "\u{1}"))
         course.searchIndexKey = key
-        if context.sameTool, Self.previousKey(context.outputDirectory) == key { return course }
+        if context.sameTool, Self.previousKey(context.outputDirectory, Self.file(for: course)) == key { return course }
         var docs: [Doc] = []
         for lesson in pages { docs += Self.sections(of: lesson) }
         course.searchIndex = Self.script(docs, key: key)
@@ -35,10 +41,14 @@ public struct BuildSearchIndex: CourseTransform {
     }
 
     static let file = "assets/search-index.js"
+    /// The index of the course's language: the source's is `file`, a translation's `search-index.ko.js`.
+    static func file(for course: Course) -> String {
+        course.isTranslation ? "assets/search-index.\(course.language).js" : file
+    }
     static func header(_ key: String) -> String { "// The site's search index, made by `lessons build` (see BuildSearchIndex.swift); key \(key)\n" }
 
     /// The key in the first line of the previous site's index, if any.
-    static func previousKey(_ output: URL) -> String? {
+    static func previousKey(_ output: URL, _ file: String = file) -> String? {
         guard let h = FileHandle(forReadingAtPath: output.appendingPathComponent(file).path) else { return nil }
         defer { try? h.close() }
         let head = String(decoding: h.readData(ofLength: 256), as: UTF8.self)

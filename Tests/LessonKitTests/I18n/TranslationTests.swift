@@ -134,6 +134,20 @@ final class TranslationTests: XCTestCase {
         XCTAssertEqual(second.errorCount, 0)
     }
 
+    /// A rebuild with nothing changed takes each language's search index over from the previous
+    /// site, each from its own file (the Korean one was once replaced by an empty index).
+    func testAnUnchangedRebuildKeepsEachLanguagesSearchIndex() throws {
+        let dir = try copyFixture(Self.fixture)
+        let lessons = dir.appendingPathComponent("Lessons"), out = dir.appendingPathComponent("Output")
+        _ = try SiteBuilder(lessonsDirectory: lessons, outputDirectory: out, executor: FakeExecutor()).build()
+        let english = try page(out, "assets/search-index.js"), korean = try page(out, "assets/search-index.ko.js")
+        XCTAssertTrue(korean.contains("\"docs\":[[\""), "the Korean index has documents")
+        XCTAssertNotEqual(english, korean)
+        _ = try SiteBuilder(lessonsDirectory: lessons, outputDirectory: out, executor: FakeExecutor()).build()
+        XCTAssertEqual(try page(out, "assets/search-index.js"), english)
+        XCTAssertEqual(try page(out, "assets/search-index.ko.js"), korean)
+    }
+
     func testATranslationWithOtherFormulasOrReferencesIsNotUsed() {
         let source = parse("The encoder is $f_\\phi$, see @fig-a.").blocks
         guard case .paragraph(let c, _)? = source.first else { return XCTFail() }
