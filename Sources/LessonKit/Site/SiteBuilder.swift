@@ -133,7 +133,4 @@ public final class SiteBuilder {
         let p = url.standardizedFileURL.path
         return p.hasPrefix(cwd + "/") ? String(p.dropFirst(cwd.count + 1)) : p
     }
-
-    /// The course as parsed, before any transform (for checks that need only the text).
-    public func loadLessons() throws -> [Lesson] { try CourseLoader(lessonsDirectory: lessonsDirectory).load().lessons }
 }
