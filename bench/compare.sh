@@ -9,6 +9,7 @@
 #   MODEL=hvae bench/compare.sh      # the HVAE protocol (JAX twin: vae_jax.py --model hvae)
 #   RUNS=3 bench/compare.sh          # three full comparisons, then the median of each ratio
 #   PEERS="pytorch jax" bench/compare.sh         # a subset of the peers
+#   BF16=0 bench/compare.sh          # without our bf16 run (by default it runs where it can)
 #   TORCH_PASSIVE=1 bench/compare.sh # also PyTorch with OMP_WAIT_POLICY=PASSIVE, beside its default
 #
 # Benchmark as a user's machine runs: this workplace sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
@@ -29,6 +30,7 @@ IWAE=${IWAE:-100}
 RUNS=${RUNS:-1}
 PEERS=${PEERS:-pytorch torch.compile jax}
 TORCH_PASSIVE=${TORCH_PASSIVE:-0}
+BF16=${BF16:-1}
 VENV=bench/.venv
 PY=$VENV/bin/python
 
@@ -43,6 +45,14 @@ fi
 echo "== building vae-bench (release)"
 swift build -c release --product vae-bench --scratch-path .build-bench 2>&1 | tail -1
 BIN=.build-bench/release/vae-bench
+# Our mixed-precision step (bf16 products, float32 weights) runs beside float32 where it can.
+if [ "$BF16" = 1 ]; then
+  if why=$("$BIN" --precision bf16 --epochs 0 --iwae-samples 0 2>&1 >/dev/null); then
+    PEERS="ours-bf16 $PEERS"
+  else
+    echo "== no bf16 run: ${why#vae-bench: }"
+  fi
+fi
 
 echo "== torch $("$PY" -c 'import torch; print(torch.__version__)'), jax $("$PY" -c 'import jax; print(jax.__version__)')"
 
@@ -67,6 +77,8 @@ peers, passive = sys.argv[7].split(), sys.argv[8] == "1"
 torch_cmd = [py, "bench/reference/vae_torch.py", "--model", model, "--epochs", str(epochs), "--threads", "2",
              "--iwae-samples", iwae, "--lockstep"]
 cmds = {"ours": [binary, "--model", model, "--epochs", str(epochs), "--threads", "2", "--iwae-samples", iwae, "--lockstep"]}
+if "ours-bf16" in peers:
+    cmds["ours-bf16"] = cmds["ours"] + ["--precision", "bf16"]
 if "pytorch" in peers:
     cmds["pytorch"] = torch_cmd
 if "torch.compile" in peers:
@@ -127,7 +139,7 @@ for name, r in results.items():
     print(f"{name:16} {r['rate']:19.0f} {r['best']:11.0f} {r['per_cpu']:15.0f} {r['elbo']:11.2f} {r['iwae']:>8}")
 print()
 for name, r in results.items():
-    if name != "ours":
+    if name not in ("ours", "ours-bf16"):
         print(f"ours / {name + ' throughput:':28} {ours['rate'] / r['rate']:.2f}x median, {ours['best'] / r['best']:.2f}x best epoch, "
               f"{ours['per_cpu'] / r['per_cpu']:.2f}x per CPU-second")
 torches = [results[n] for n in ("pytorch", "torch.compile") if n in results]
@@ -139,6 +151,12 @@ if "jax" in results:
 for name in ("pytorch", "jax"):
     if name in results:
         print(f"test -ELBO ours - {name}: {ours['elbo'] - results[name]['elbo']:+.2f} nats (bar: within 1 of PyTorch)")
+if "ours-bf16" in results:
+    bf = results["ours-bf16"]
+    print(f"ours-bf16 / ours (float32):    {bf['rate'] / ours['rate']:.2f}x median")
+    if "jax" in results:
+        print(f"ours-bf16 / jax (float32) (stretch bar: 1.5x): {bf['rate'] / results['jax']['rate']:.2f}x median")
+    print(f"test -ELBO ours-bf16 - ours: {bf['elbo'] - ours['elbo']:+.2f} nats (bar: within 1 of float32 training)")
 PYEOF
 done
 if [ "$RUNS" -gt 1 ]; then
@@ -151,6 +169,11 @@ for peer in ["pytorch", "torch.compile", "pytorch-passive", "jax"]:
     runs = [float(x) for x in re.findall(r"ours / %s throughput: +([\d.]+)x median" % re.escape(peer), text)]
     if runs:
         print(f"ours / {peer}: " + ", ".join(f"{r:.2f}x" for r in runs) + f"; median {statistics.median(runs):.2f}x")
+for label, pattern in [("ours-bf16 / jax", r"ours-bf16 / jax \(float32\) \(stretch bar: 1.5x\): ([\d.]+)x"),
+                       ("ours-bf16 / ours", r"ours-bf16 / ours \(float32\): +([\d.]+)x")]:
+    runs = [float(x) for x in re.findall(pattern, text)]
+    if runs:
+        print(f"{label}: " + ", ".join(f"{r:.2f}x" for r in runs) + f"; median {statistics.median(runs):.2f}x")
 PYEOF
 fi
 rm -f "$SUMMARY"

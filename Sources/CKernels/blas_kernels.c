@@ -21,6 +21,7 @@
 // thread of the program exists (OpenBLAS's own server threads, started by its constructor, read
 // no environment). The probe and the cache reads and writes are plain C for the same reason.
 #include "CKernels.h"
+#include "internal.h"
 #include <cpuid.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -121,6 +122,8 @@ static dnnl_sgemm_fn onednn_sgemm;
 static void (*omp_set_threads)(int);
 static char onednn_name[32];
 static int step_on_onednn;
+static void *onednn_library;
+static int onednn_major;
 
 /// Opens oneDNN if it is installed; its name with version ("oneDNN-2.6.3", one word as the cache file needs) in onednn_name.
 static int load_onednn(void) {
@@ -137,13 +140,23 @@ static int load_onednn(void) {
     omp_set_threads = (void (*)(int))dlsym(h, "omp_set_num_threads");
     const dnnl_version_info *v = version();
     snprintf(onednn_name, sizeof onednn_name, "oneDNN-%d.%d.%d", v->major, v->minor, v->patch);
+    onednn_major = v->major;
+    onednn_library = h;
     onednn_sgemm = f;
     return 1;
 }
 
+void *vae_onednn_handle(int *major) {
+    if (!load_onednn()) return NULL;
+    if (major) *major = onednn_major;
+    return onednn_library;
+}
+
+int vae_cpu_has_avx512_bf16(void) { return (cpu_features() & F_AVX512BF16) != 0; }
+
 /// oneDNN on one thread for the calling thread (each lane is one thread; OpenMP's thread count
 /// is a per-thread setting).
-static void onednn_one_thread(void) {
+void vae_onednn_one_thread(void) {
     static __thread int done;
     if (!done && omp_set_threads) omp_set_threads(1);
     done = 1;
@@ -151,7 +164,7 @@ static void onednn_one_thread(void) {
 
 static void onednn_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                         float beta, float *c, int ldc) {
-    onednn_one_thread();
+    vae_onednn_one_thread();
     onednn_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
@@ -163,6 +176,8 @@ void vae_step_sgemm(int ta, int tb, int m, int n, int k, float alpha, const floa
         cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 }
+
+int vae_step_sgemm_is_onednn(void) { return step_on_onednn; }
 
 int vae_step_sgemm_select(int onednn) {
     if (onednn && !load_onednn()) return 0;

@@ -1,7 +1,11 @@
 // vae-bench: trains the reference protocol and prints throughput and quality.
 //
 //   vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N]
-//             [--iwae-samples K] [--data DIR] [--tape] [--lockstep] [--profile]
+//             [--iwae-samples K] [--data DIR] [--precision float32|bf16] [--tape] [--lockstep] [--profile]
+//
+// --precision bf16: the training step's matrix products on bf16 inputs with float32
+// accumulation (oneDNN; needs libdnnl2 and a CPU with AVX512-BF16); weights, Adam and
+// evaluation stay float32.
 //
 // --profile (or VAE_PROFILE=1): print where the compiled step's time went after training.
 //
@@ -19,12 +23,13 @@ struct Args {
     var model = "vae", epochs = 10, threads = 2, seed: UInt64 = 1, batch = 128, iwae = 100
     var data: String? = getenv("FASHION_MNIST_DIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }  // --data wins
     var tape = false
+    var precision = Precision.float32
     var lockstep = false
     var profile = getenv("VAE_PROFILE") != nil
 }
 
 func usage(_ msg: String) -> Never {
-    fputs("vae-bench: \(msg)\nusage: vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N] [--iwae-samples K] [--data DIR] [--tape] [--lockstep] [--profile]\n", stderr)
+    fputs("vae-bench: \(msg)\nusage: vae-bench [--model vae|hvae] [--epochs N] [--threads N] [--seed N] [--batch N] [--iwae-samples K] [--data DIR] [--precision float32|bf16] [--tape] [--lockstep] [--profile]\n", stderr)
     exit(2)
 }
 
@@ -42,6 +47,10 @@ while let a = it.next() {
     case "--iwae-samples": args.iwae = int()
     case "--data": args.data = value()
     case "--tape": args.tape = true
+    case "--precision":
+        let v = value()
+        guard let p = Precision(rawValue: v) else { usage("unknown precision \(v) (float32 or bf16)") }
+        args.precision = p
     case "--lockstep": args.lockstep = true
     case "--profile": args.profile = true
     case "-h", "--help": usage("help")
@@ -59,6 +68,11 @@ do {
     var rng = SeededGenerator(seed: args.seed)
     print("vae-bench \(VAEEngine.version): model \(args.model), \(args.epochs) epochs, batch \(args.batch), \(args.threads) BLAS threads, seed \(args.seed)")
     print("OpenBLAS kernels: \(VAEEngine.blasKernelChoice)")
+    if args.precision == .bf16 {
+        if let why = VAEEngine.bf16Unavailable { throw TrainingError.unsupported("--precision bf16 cannot run here: \(why)") }
+        if args.tape { usage("--precision bf16 runs on the compiled step; the tape (--tape) trains in float32 only") }
+    }
+    print("precision: \(args.precision.rawValue)")
     func waitTurn() {
         guard args.lockstep else { return }
         _ = readLine()
@@ -78,6 +92,7 @@ do {
         fflush(stdout)
     }
     var options = TrainingOptions(showProgress: !args.lockstep)
+    options.precision = args.precision
     options.beforeEpoch = { _ in waitTurn(); cpuStart = cpuSeconds() }
     options.afterEpoch = line
     if args.lockstep { print("ready"); fflush(stdout) }
@@ -110,6 +125,7 @@ do {
     let elbo = evalELBO()
     let iwae = args.iwae > 0 ? evalIWAE() : .nan
     print("training threads: \(report.threads)")
+    if args.precision == .bf16 { print("bf16 products: oneDNN \(VAEEngine.bf16Implementation ?? "?")") }
     print("samples/s: \(Int(rate))")
     print("s/epoch: \(f2(report.seconds / Double(max(report.epochs.count, 1))))")
     print("samples per CPU-second: \(Int(n / max(cpuTotal, 1e-9)))")
@@ -120,7 +136,14 @@ do {
     let peak2 = VAEEngine.sgemmThroughput(shapes, threads: args.threads)
     let perCPU = n / max(cpuTotal, 1e-9) * flopsPerSample / 1e9
     print("sgemm bound on the step's shapes: \(f2(peak1)) GFLOP/s on 1 thread, \(f2(peak2)) on \(args.threads)")
-    print("fraction of the sgemm bound: \(Int((rate * flopsPerSample / 1e9 / peak2 * 100).rounded()))% (wall clock vs \(args.threads)-thread bound), \(Int((perCPU / peak1 * 100).rounded()))% per CPU-second (\(f2(perCPU)) GFLOP per CPU-second vs 1-thread bound)")
+    if args.precision == .bf16 { print("(a bf16 step is measured against the float32 bound: above 100% is what bf16 buys)") }
+    // The bound is a best of 20 rounds; the step's steady state is its median epoch after the
+    // first (which also makes the kernels and probes the cores), as bench/compare.sh reports it.
+    let epochRates = report.epochs.map(\.samplesPerSecond)
+    let steady = (epochRates.count > 1 ? Array(epochRates.dropFirst()) : epochRates).sorted()
+    let medianRate = steady.isEmpty ? rate : (steady[(steady.count - 1) / 2] + steady[steady.count / 2]) / 2
+    func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+    print("fraction of the sgemm bound: \(percent(medianRate * flopsPerSample / 1e9 / peak2)) (median epoch after the first, wall clock vs \(args.threads)-thread bound), \(percent(rate * flopsPerSample / 1e9 / peak2)) over all epochs, \(percent(perCPU / peak1)) per CPU-second (\(f2(perCPU)) GFLOP per CPU-second vs 1-thread bound)")
     print("test -ELBO: \(f2(Double(elbo)))")
     print("test IWAE k=\(args.iwae): \(f2(Double(-iwae))) (as -log p(x))")
 } catch {

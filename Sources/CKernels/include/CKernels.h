@@ -72,11 +72,44 @@ int vae_blas_decide(vae_blas_choice *c);
 void vae_step_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
                     const float *b, int ldb, float beta, float *c, int ldc);
 
+/// 1 if the compiled step's products run on oneDNN's sgemm, 0 if on OpenBLAS.
+int vae_step_sgemm_is_onednn(void);
+
 /// Runs the step's products on oneDNN (1) or OpenBLAS (0) from now on, whatever the probe chose
 /// (tests); 0 if oneDNN is asked for and not installed.
 int vae_step_sgemm_select(int onednn);
 
 /// The cache file's text for `key` and c's timings into buf; 0 if it does not fit.
 int vae_blas_format_cache(const char *key, const vae_blas_choice *c, char *buf, size_t size);
+
+#include <stdint.h>
+
+// Mixed precision for the compiled step (bf16.c): bf16 products with float32 accumulation.
+
+/// 1 if bf16 products can run here (oneDNN 2 installed, a CPU with AVX512-BF16, the engine built
+/// with oneDNN's header); else 0, with the reason (what to install, or why not) in `why`.
+int vae_bf16_available(char *why, size_t size);
+
+/// oneDNN's name for the kernel of the first bf16 product made ("brg:avx512_core_bf16", ...), or "".
+const char *vae_bf16_implementation(void);
+
+/// C = op(A) op(B) + beta C (row-major) with A and B in bf16 and C in float32; beta is 0 or 1.
+/// Needs vae_bf16_available; where oneDNN makes no kernel for a shape, that product runs in
+/// float32 from the widened inputs (the same numbers up to float32 rounding) with one warning.
+void vae_bf16_gemm(int transpose_a, int transpose_b, int m, int n, int k, const uint16_t *a, int lda, const uint16_t *b,
+                   int ldb, float beta, float *c, int ldc);
+
+/// Tests: run every bf16 product on the float32 fallback (1) or on oneDNN again (0).
+void vae_bf16_force_widened(int on);
+
+/// bf16 of n values, rounded to nearest even.
+void vae_to_bf16(const float *x, uint16_t *out, long n);
+
+/// float32 of n bf16 values (exact).
+void vae_from_bf16(const uint16_t *x, float *out, long n);
+
+/// vae_adam (without clearing g), writing also the bf16 copy p16 of the updated parameters.
+void vae_adam_bf16(float *p, const float *g, float *m, float *v, uint16_t *p16, long n, float lr, float beta1, float beta2,
+                   float epsilon, float c1, float c2);
 
 #endif

@@ -28,8 +28,14 @@ import Glibc
 /// quantum whenever the other lane's core is taken by another process.) With two cores, a helper thread runs lane 1
 /// (`LaneTeam`); with one, the caller runs each phase for lane 0 and then lane 1. Both ways do
 /// the same arithmetic, so one core and two give bit-identical results.
+///
+/// With `Precision.bf16` the products take bf16 copies of their inputs (bf16.c): Adam writes each
+/// weight block's copy as it updates it, a layer converts the lane's rows of its input the first
+/// time the forward pass reads that node, and the lane's rows of its output gradient before its
+/// backward products. Everything else is the float32 step.
 final class CompiledStep {
     let graph: StepGraph
+    let precision: Precision
     let D: Int
     let maxBatch: Int
     // Flat parameters, gradient and Adam moments; layer i's W at layerW[i] (fanOut × fanIn), b at layerB[i].
@@ -39,6 +45,11 @@ final class CompiledStep {
     /// Each node's values and (but for x) its gradient, maxBatch rows.
     private(set) var value: [UnsafeMutablePointer<Float>] = []
     private(set) var grad: [UnsafeMutablePointer<Float>?] = []
+    /// bf16 only: the weights' copy (P's layout), each layer input's values, each layer output's gradient.
+    let P16: UnsafeMutablePointer<UInt16>?
+    private var value16: [UnsafeMutablePointer<UInt16>?] = [], grad16: [UnsafeMutablePointer<UInt16>?] = []
+    /// bf16 only: layer i is the first in forward order to read its input node, so it converts it.
+    private var convertsInput: [Bool] = []
     /// Per level: the noise ε and σ of the last step, maxBatch × size; where the level's KL sits
     /// in a lane's row of per-dimension KL.
     private(set) var eps: [UnsafeMutablePointer<Float>] = [], std: [UnsafeMutablePointer<Float>] = []
@@ -67,6 +78,8 @@ final class CompiledStep {
         let dx: UnsafeMutablePointer<Float>?     // gradient w.r.t. x, or nil for the data
         let accumulate: Bool                     // dx adds to what other layers pushed there
         let mask: UnsafePointer<Float>?          // ReLU output that x came from (dx is zeroed where ≤ 0)
+        let input16: UnsafePointer<UInt16>?      // bf16: x's copy
+        let dy16: UnsafeMutablePointer<UInt16>?  // bf16: dy's copy
         let w: Int, b: Int, fanIn: Int, fanOut: Int
     }
     private(set) var backwardLayers: [BackwardLayer] = []
@@ -91,13 +104,18 @@ final class CompiledStep {
     /// Inputs of the step being run (set by `step` before the lanes start).
     private struct StepInputs {
         var rows = 0, klWeight: Float = 1, freeBits: Float = 0
+        /// Adam zeroes each weight gradient it has used, so that the next step's product adds
+        /// into zeros (OpenBLAS then skips its own zeroing pass); oneDNN's sgemm and the bf16
+        /// matmul overwrite with beta 0 without reading the output, so there it does not.
+        var adamClearsGradient = true
         var update: AdamStep? = nil
         var source: BatchSource? = nil
     }
     private var current = StepInputs()
 
-    init(graph: StepGraph, maxBatch: Int) {
+    init(graph: StepGraph, maxBatch: Int, precision: Precision = .float32) {
         self.graph = graph
+        self.precision = precision
         D = graph.widths[0]
         self.maxBatch = maxBatch
         var off = 0
@@ -110,16 +128,23 @@ final class CompiledStep {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1)); p.initialize(repeating: 0, count: max(n, 1)); return p
         }
         P = buf(total); G = buf(total); M = buf(total); V = buf(total)
+        let bf16 = precision == .bf16
+        P16 = bf16 ? buf(total, UInt16.self) : nil
+        let layerInputs = Set(graph.layers.map(\.input)), layerOutputs = Set(graph.layers.map(\.output))
         let zNodes = Set(graph.levels.map(\.z))
         let consumers = graph.consumers
         for (n, w) in graph.widths.enumerated() {
             value.append(buf(maxBatch * w))
             grad.append(n == 0 ? nil : buf(maxBatch * w))
+            value16.append(bf16 && layerInputs.contains(n) ? buf(maxBatch * w, UInt16.self) : nil)
+            grad16.append(bf16 && layerOutputs.contains(n) ? buf(maxBatch * w, UInt16.self) : nil)
             precondition(zNodes.contains(n) || consumers[n] <= 1, "StepGraph: node \(graph.names[n]) feeds \(consumers[n]) layers")
         }
         accumulates = graph.widths.indices.map { zNodes.contains($0) }
         reluOutput = [Bool](repeating: false, count: graph.widths.count)
         for l in graph.layers where l.relu { reluOutput[l.output] = true }
+        var seen = Set<Int>()
+        convertsInput = graph.layers.map { seen.insert($0.input).inserted }
         var lo = 0
         for l in graph.levels {
             eps.append(buf(maxBatch * l.size)); std.append(buf(maxBatch * l.size))
@@ -137,6 +162,7 @@ final class CompiledStep {
             backwardLayers.append(BackwardLayer(
                 layer: i, input: UnsafePointer(value[l.input]), dy: grad[l.output]!, dx: grad[l.input],
                 accumulate: accumulates[l.input], mask: reluOutput[l.input] ? UnsafePointer(value[l.input]) : nil,
+                input16: value16[l.input].map { UnsafePointer($0) }, dy16: grad16[l.output],
                 w: layerW[i], b: layerB[i], fanIn: l.fanIn, fanOut: l.fanOut))
         }
         precondition(backwardLayers.count == graph.layers.count, "StepGraph: the backward order must list every layer once")
@@ -150,6 +176,7 @@ final class CompiledStep {
 
     deinit {
         for p in [P, G, M, V, laneColumnBCE, laneKLMask] + value + grad.compactMap({ $0 }) + eps + std { p.deallocate() }
+        for p in [P16] + value16 + grad16 { p?.deallocate() }
         laneKL.deallocate(); laneGoesOn.deallocate()
     }
 
@@ -168,6 +195,7 @@ final class CompiledStep {
 
     func load() {
         for (t, o) in mapping { t.scalars.withUnsafeBufferPointer { (P + o).update(from: $0.baseAddress!, count: t.count) } }
+        if let P16 { toBF16(P, P16, count: total) }
     }
 
     func store() {
@@ -204,7 +232,8 @@ final class CompiledStep {
     func step(rows B: Int, klWeight beta: Float, freeBits: Float, update: AdamStep?, source: BatchSource? = nil,
               team: LaneTeam? = nil) -> (bce: Double, kl: [Double]) {
         precondition(B >= 1 && B <= maxBatch, "batch of \(B) rows for a step built for at most \(maxBatch)")
-        current = StepInputs(rows: B, klWeight: beta, freeBits: graph.freeBits ? freeBits : 0, update: update, source: source)
+        current = StepInputs(rows: B, klWeight: beta, freeBits: graph.freeBits ? freeBits : 0,
+                             adamClearsGradient: P16 == nil && vae_step_sgemm_is_onednn() == 0, update: update, source: source)
         if let team {
             team.start()
             runLane(0, team)
@@ -212,7 +241,7 @@ final class CompiledStep {
             for p in 0..<phaseCount { runPhase(p, lane: 0); runPhase(p, lane: 1) }
         }
         let (bce, kl) = lossTotals()
-        if bce.isFinite && kl.allSatisfy(\.isFinite) { gradientIsZero = update != nil }
+        if bce.isFinite && kl.allSatisfy(\.isFinite) { gradientIsZero = update != nil && current.adamClearsGradient }
         return (bce, kl)
     }
 
@@ -307,7 +336,12 @@ final class CompiledStep {
         for (i, l) in graph.layers.enumerated() {
             let k = l.fanIn, n = l.fanOut
             let x = UnsafePointer(value[l.input] + r0 * k), y = value[l.output] + r0 * n
-            stepGEMM(false, true, m: m, n: n, k: k, x, lda: k, P + layerW[i], ldb: k, y, ldc: n)
+            if let P16, let x16 = value16[l.input].map({ $0 + r0 * k }) {
+                if convertsInput[i] { toBF16(x, x16, count: m * k) }
+                stepGEMM16(false, true, m: m, n: n, k: k, x16, lda: k, P16 + layerW[i], ldb: k, y, ldc: n)
+            } else {
+                stepGEMM(false, true, m: m, n: n, k: k, x, lda: k, P + layerW[i], ldb: k, y, ldc: n)
+            }
             if l.output == graph.logits {
                 // The logits with the loss and dlogits fused into one pass over them.
                 vae_bias_bce_columns(y, P + layerB[i], input + r0 * D, grad[l.output]! + r0 * D, m, D, D, columnBCE)
@@ -413,15 +447,21 @@ final class CompiledStep {
         let r = rows(of: lane), m = r.count, r0 = r.lowerBound
         guard m > 0 else { return }
         headsBackward(hooks[l.layer], rows: r, lane: lane)
+        if let dy16 = l.dy16 { toBF16(l.dy + r0 * l.fanOut, dy16 + r0 * l.fanOut, count: m * l.fanOut) }
         guard let dx = l.dx else { return }
-        stepGEMM(false, false, m: m, n: l.fanIn, k: l.fanOut, l.dy + r0 * l.fanOut, lda: l.fanOut, P + l.w, ldb: l.fanIn,
-              beta: l.accumulate ? 1 : 0, dx + r0 * l.fanIn, ldc: l.fanIn)
+        if let P16, let dy16 = l.dy16 {
+            stepGEMM16(false, false, m: m, n: l.fanIn, k: l.fanOut, dy16 + r0 * l.fanOut, lda: l.fanOut, P16 + l.w, ldb: l.fanIn,
+                       accumulate: l.accumulate, dx + r0 * l.fanIn, ldc: l.fanIn)
+        } else {
+            stepGEMM(false, false, m: m, n: l.fanIn, k: l.fanOut, l.dy + r0 * l.fanOut, lda: l.fanOut, P + l.w, ldb: l.fanIn,
+                     beta: l.accumulate ? 1 : 0, dx + r0 * l.fanIn, ldc: l.fanIn)
+        }
         if let mask = l.mask { reluMask(dx + r0 * l.fanIn, mask + r0 * l.fanIn, count: m * l.fanIn) }
     }
 
     /// dW = dyᵀ x and db = Σ dy over all rows for the part's output units into G; with an
-    /// update, Adam on them right away. Adam leaves the gradient zeroed, so the next step's
-    /// product adds into it (beta 1) and OpenBLAS skips its own zeroing pass over it.
+    /// update, Adam on them right away. On OpenBLAS, Adam leaves the gradient zeroed, so the next
+    /// step's product adds into it (beta 1) and OpenBLAS skips its own zeroing pass over it.
     /// (Making the gradient a chunk at a time in a buffer that stays in L2 was tried: the
     /// repeated packing of x in each chunk's product cost more than the memory traffic saved.)
     private func backwardWeights(_ l: BackwardLayer, part: Int) {
@@ -429,16 +469,26 @@ final class CompiledStep {
         guard !o.isEmpty else { return }
         let B = current.rows, n0 = o.lowerBound
         let gw = G + l.w + n0 * l.fanIn, gb = G + l.b + n0
-        stepGEMM(true, false, m: o.count, n: l.fanIn, k: B, l.dy + n0, lda: l.fanOut, l.input, ldb: l.fanIn,
-              beta: gradientIsZero ? 1 : 0, gw, ldc: l.fanIn)
+        if let dy16 = l.dy16, let x16 = l.input16 {
+            stepGEMM16(true, false, m: o.count, n: l.fanIn, k: B, dy16 + n0, lda: l.fanOut, x16, ldb: l.fanIn, gw, ldc: l.fanIn)
+        } else {
+            stepGEMM(true, false, m: o.count, n: l.fanIn, k: B, l.dy + n0, lda: l.fanOut, l.input, ldb: l.fanIn,
+                     beta: gradientIsZero ? 1 : 0, gw, ldc: l.fanIn)
+        }
         columnSums(l.dy + n0, rows: B, cols: o.count, ld: l.fanOut, into: gb)
         guard let u = current.update else { return }
         let ta = StepProfile.on ? now() : 0
         defer { if StepProfile.on { StepProfile.add(lane: part, adam: now() - ta) } }
-        for (offset, count) in [(l.w + n0 * l.fanIn, o.count * l.fanIn), (l.b + n0, o.count)] {
-            adamSIMD(P, G, M, V, range: offset..<(offset + count), lr: u.lr, beta1: u.beta1, beta2: u.beta2,
-                     epsilon: u.epsilon, c1: u.c1, c2: u.c2, clearGradient: true)
+        let weights = l.w + n0 * l.fanIn, weightCount = o.count * l.fanIn
+        if let P16 {
+            vae_adam_bf16(P + weights, G + weights, M + weights, V + weights, P16 + weights, weightCount,
+                          u.lr, u.beta1, u.beta2, u.epsilon, u.c1, u.c2)
+        } else {
+            adamSIMD(P, G, M, V, range: weights..<(weights + weightCount), lr: u.lr, beta1: u.beta1, beta2: u.beta2,
+                     epsilon: u.epsilon, c1: u.c1, c2: u.c2, clearGradient: current.adamClearsGradient)
         }
+        adamSIMD(P, G, M, V, range: (l.b + n0)..<(l.b + n0 + o.count), lr: u.lr, beta1: u.beta1, beta2: u.beta2,
+                 epsilon: u.epsilon, c1: u.c1, c2: u.c2, clearGradient: true)
     }
 
     /// Names the first non-finite tensor of the last step (for the training error).

@@ -10,7 +10,10 @@ func trainCompiled<M: TrainableModel, G: RandomNumberGenerator>(
     // single-threaded inside each lane. The tuner falls back to one core while another
     // process holds the second (the lanes would wait for each other at every barrier).
     let savedThreads = blasThreadCount
-    let engine = CompiledStep(graph: graph, maxBatch: max(1, batchSize))
+    if options.precision == .bf16, let why = VAEEngine.bf16Unavailable {
+        throw TrainingError.unsupported("bf16 training cannot run on this machine: \(why). Train with precision float32 (the default).")
+    }
+    let engine = CompiledStep(graph: graph, maxBatch: max(1, batchSize), precision: options.precision)
     let team = trainingThreads(options) >= 2 ? LaneTeam { [unowned engine] in engine.runLane(1, $0) } : nil
     openblasThreads(1)
     defer { openblasThreads(savedThreads); team?.stop() }

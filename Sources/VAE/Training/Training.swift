@@ -23,6 +23,8 @@ public struct TrainingOptions {
     /// Cores this run may use; nil: the engine's budget (`VAEEngine.threads`). One core and two
     /// give bit-identical results.
     public var threads: Int? = nil
+    /// The number format of the training step's matrix products (see `Precision`).
+    public var precision: Precision = .float32
 
     public init(klWarmupEpochs: Int = 0, freeBits: Float = 0, dynamicBinarization: Bool = false,
                 showProgress: Bool = true, validationData: Tensor? = nil, threads: Int? = nil, beta: Float = 1) {
@@ -30,6 +32,17 @@ public struct TrainingOptions {
         self.dynamicBinarization = dynamicBinarization; self.showProgress = showProgress
         self.validationData = validationData; self.threads = threads
     }
+}
+
+/// The number format of the compiled training step's matrix products.
+public enum Precision: String, Sendable, CaseIterable {
+    /// float32 everywhere.
+    case float32
+    /// Mixed precision: the products take bf16 inputs (8 bits of mantissa) and accumulate and
+    /// return float32; the weights Adam updates, its moments, the activations and the loss stay
+    /// float32 (`VAEEngine.bf16Availability` says whether this machine can). Evaluation and the
+    /// tape run in float32.
+    case bf16
 }
 
 /// What one epoch did, in nats per example (means over the epoch's batches).
@@ -74,12 +87,15 @@ public enum TrainingError: Error, CustomStringConvertible {
     /// A NaN or infinity appeared: which epoch and step, and in which tensor.
     case nonFinite(epoch: Int, step: Int, tensor: String)
     case badArguments(String)
+    /// The run asked for something this machine or model cannot do (bf16 without oneDNN, say).
+    case unsupported(String)
 
     public var description: String {
         switch self {
         case let .nonFinite(epoch, step, tensor):
             return "training diverged: \(tensor) became NaN or infinite at epoch \(epoch), step \(step) (try a smaller learning rate)"
         case let .badArguments(s): return "training: \(s)"
+        case let .unsupported(s): return "training: \(s)"
         }
     }
 }
@@ -176,6 +192,9 @@ func trainWithTape<G: RandomNumberGenerator>(
     objective: (Tensor, ObjectiveOptions, inout G) -> ELBO,
     evaluate: ((Tensor, inout G) -> Float)? = nil
 ) throws -> TrainingReport {
+    guard options.precision == .float32 else {
+        throw TrainingError.unsupported("the tape trains in float32 only; bf16 runs on the compiled step (train(on:…), not trainOnTape)")
+    }
     let params = named.map(\.1)
     var adam = Adam(parameters: params, learningRate: learningRate)
     let savedThreads = blasThreadCount
