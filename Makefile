@@ -2,7 +2,7 @@
 # Both install the Debian packages they need first (as root, on a fresh machine).
 
 DEB_PACKAGES := libcmark-dev libopenblas-dev zlib1g-dev libssl-dev katex node-highlight.js nodejs \
-                chromium dataset-fashion-mnist fonts-dejavu-core fonts-noto-cjk gettext pkg-config
+                chromium dataset-fashion-mnist fonts-dejavu-core fonts-noto-cjk gettext pkg-config libdnnl-dev
 SWIFT_BUILD := swift build -c release
 
 .PHONY: deps build site test check bench-site axe shards bench-shards
