@@ -34,7 +34,7 @@ static inline float from_bf16(uint16_t h) {
     return x;
 }
 
-VAE_CLONES void vae_to_bf16(const float *restrict x, uint16_t *restrict out, long n) {
+void vae_to_bf16(const float *restrict x, uint16_t *restrict out, long n) {
     for (long i = 0; i < n; i++) out[i] = to_bf16(x[i]);
 }
 
@@ -42,7 +42,7 @@ void vae_from_bf16(const uint16_t *restrict x, float *restrict out, long n) {
     for (long i = 0; i < n; i++) out[i] = from_bf16(x[i]);
 }
 
-VAE_CLONES void vae_adam_bf16(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, uint16_t *restrict p16,
+void vae_adam_bf16(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, uint16_t *restrict p16,
                    long n, float lr, float beta1, float beta2, float epsilon, float c1, float c2) {
     // The loop of vae_adam (adam.c), plus the bf16 copy of each new value. The gradient is left
     // as it is: the bf16 step's weight-gradient products overwrite it (oneDNN's matmul would read

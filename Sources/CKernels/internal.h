@@ -12,8 +12,4 @@ void vae_onednn_one_thread(void);
 /// make bf16 products faster than float32 ones.
 int vae_cpu_has_avx512_bf16(void);
 
-/// The elementwise kernels of the step are built twice, for AVX2 (the target's -march=haswell)
-/// and for AVX-512 (x86-64-v4), and the loader picks the one this CPU runs (an ifunc).
-#define VAE_CLONES __attribute__((target_clones("arch=x86-64-v4", "default")))
-
 #endif
