@@ -13,6 +13,9 @@ struct BibTeXEntry: Hashable, Sendable {
     var key: String
     var fields: [String: String] // lowercased names, values as written (TeX; see `TeX.plain`)
     var position: SourcePosition
+    /// "a", "b", ... after the year when the bibliography has other works with the same
+    /// author label and year (set by `Citations.disambiguateYears`), else "".
+    var yearSuffix = ""
 }
 
 struct BibTeXDatabase: Sendable {

@@ -31,6 +31,7 @@ public struct Citations: CourseTransform {
             var db: BibTeXDatabase
             if let text = try? String(contentsOf: url, encoding: .utf8) {
                 db = BibTeXDatabase.parse(text, file: display)
+                Self.disambiguateYears(&db)
             } else {
                 db = BibTeXDatabase()
                 let line = owner.source.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("bibliography:") }.map { $0 + 1 } ?? 1
@@ -163,9 +164,28 @@ public struct Citations: CourseTransform {
         }
     }
 
-    static func year(_ e: BibTeXEntry) -> String {
+    static func year(_ e: BibTeXEntry) -> String { plainYear(e) + e.yearSuffix }
+
+    static func plainYear(_ e: BibTeXEntry) -> String {
         if let y = e.fields["year"] { return TeX.plain(y) }
         return String(TeX.plain(e.fields["date"] ?? "n.d.").prefix(4))
+    }
+
+    /// Works that would read the same, "(Kingma & Welling, 2014)", get "2014a", "2014b", ... in
+    /// the order of their titles (as APA does), in citations and in the references list alike.
+    /// Over the whole bibliography, so that a work has one label on every page of the course.
+    static func disambiguateYears(_ db: inout BibTeXDatabase) {
+        var groups: [String: [String]] = [:]
+        for (key, e) in db.entries { groups[authors(e, narrative: false) + "\u{0}" + plainYear(e), default: []].append(key) }
+        for keys in groups.values where keys.count > 1 {
+            let ordered = keys.sorted { a, b in
+                let ta = TeX.plain(db.entries[a]!.fields["title"] ?? "").lowercased(), tb = TeX.plain(db.entries[b]!.fields["title"] ?? "").lowercased()
+                return ta != tb ? ta < tb : a < b
+            }
+            for (i, key) in ordered.enumerated() {
+                db.entries[key]!.yearSuffix = i < 26 ? String(UnicodeScalar(UInt8(97 + i))) : "-\(i + 1)"
+            }
+        }
     }
 
     static func sortKey(_ e: BibTeXEntry) -> String { authors(e, narrative: false).lowercased() + " " + year(e) }

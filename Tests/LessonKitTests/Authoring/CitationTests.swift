@@ -41,6 +41,26 @@ final class CitationTests: XCTestCase {
         XCTAssertEqual(l.externalInputs.count, 5, "the cited entries are part of the page's reuse key")
     }
 
+    /// Two works by the same authors in the same year read "2014a" and "2014b" (by title), in
+    /// the text and in the references list; a third year or other authors are left alone.
+    func testSameAuthorsAndYearAreToldApart() throws {
+        let bib = """
+        @article{kw2014z, author = {Kingma, Diederik P. and Welling, Max}, title = {Zeta paper}, year = 2014}
+        @article{kw2014a, author = {Kingma, Diederik P. and Welling, Max}, title = {Alpha paper}, year = 2014}
+        @article{kw2019, author = {Kingma, Diederik P. and Welling, Max}, title = {Later}, year = 2019}
+        @article{other2014, author = {Rezende, Danilo}, title = {Other}, year = 2014}
+        """
+        let c = try build([("01-a", "See [@kw2014z; @kw2014a], @kw2019 and [-@other2014].\n")], bib: bib)
+        let html = proseHTML(c.lessons[0])
+        XCTAssertEqual(c.lessons[0].diagnostics, [])
+        XCTAssertTrue(html.contains(">Kingma &amp; Welling, 2014b</a>; <a href=\"#ref-kw2014a\">Kingma &amp; Welling, 2014a</a>"), html)
+        XCTAssertTrue(html.contains("Kingma and Welling (<a href=\"#ref-kw2019\">2019</a>)"), html)
+        XCTAssertTrue(html.contains("(<a href=\"#ref-other2014\">2014</a>)"), html)
+        let a = try XCTUnwrap(html.range(of: "<li id=\"ref-kw2014a\">Kingma, D. P., &amp; Welling, M. (2014a). Alpha paper."))
+        let b = try XCTUnwrap(html.range(of: "<li id=\"ref-kw2014z\">Kingma, D. P., &amp; Welling, M. (2014b). Zeta paper."))
+        XCTAssertLessThan(a.lowerBound, b.lowerBound, "2014a is listed before 2014b")
+    }
+
     func testUnknownKeyIsAnErrorAtItsColumn() throws {
         let c = try build([("01-a", "# A\n\nAs shown [@kingma2014; @nobody2020].\nAnd @ghost99 too.\n")])
         XCTAssertEqual(c.lessons[0].diagnostics.map(\.description), [
