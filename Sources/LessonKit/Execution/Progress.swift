@@ -5,6 +5,20 @@ import Foundation
 import Glibc
 #endif
 
+/// Progress of a run over several lessons.
+public protocol ExecutionProgress: AnyObject, Sendable {
+    func begin(total: Int)
+    func lessonStarted(file: String)
+    func lessonFinished(file: String, cached: Bool, results: [Int: CellResult], seconds: Double)
+    func end()
+    /// A problem that does not fail the build (a damaged cache entry, rebuilt).
+    func warning(_ message: String)
+}
+
+extension ExecutionProgress {
+    public func warning(_ message: String) { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+}
+
 public final class ConsoleProgress: ExecutionProgress, @unchecked Sendable {
     private let lock = NSLock()
     private let tty: Bool
