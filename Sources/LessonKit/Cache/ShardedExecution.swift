@@ -135,13 +135,14 @@ struct ShardedExecution {
 
 extension CourseCheck {
     /// `lessons check --shard I/N`: the shard's cells and expects only (links, formulas and the
-    /// committed site are the assembling check's job); the JUnit report lists the shard's lessons.
+    /// committed site are the assembling check's job); the JUnit report lists the shard's lessons,
+    /// each with its cells and one case for its other problems, not a page case that was never checked.
     public static func runShard(_ builder: SiteBuilder) throws -> Report {
         let report = try builder.build()
         let mine = Set(report.shard?.lessons ?? [])
         let lessons = (report.course?.lessons ?? []).filter { mine.contains($0.file) }
         var seen = Set<String>()
         let diagnostics = report.diagnostics.filter { seen.insert($0.description).inserted }
-        return Report(diagnostics: diagnostics, lessons: lessons, seconds: report.seconds, summary: "check " + report.summary)
+        return Report(diagnostics: diagnostics, lessons: lessons, seconds: report.seconds, summary: "check " + report.summary, shard: true)
     }
 }

@@ -10,8 +10,10 @@ public struct CourseCheck {
         public var seconds: Double
         /// The one-line summary `lessons check` ends with.
         public var summary: String
+        /// A shard's check (`--shard I/N`): its lessons' cells, no pages.
+        public var shard = false
         public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
-        public var junit: String { JUnitReport.xml(lessons: lessons, diagnostics: diagnostics, seconds: seconds) }
+        public var junit: String { JUnitReport.xml(lessons: lessons, diagnostics: diagnostics, seconds: seconds, shard: shard) }
     }
 
     /// `builder` writes into a scratch folder; `committed` is the site to compare with (nil: no staleness check).

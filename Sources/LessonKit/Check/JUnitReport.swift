@@ -1,9 +1,16 @@
 /// JUnit XML: a test suite per lesson, a test case per runnable cell (failing with its
-/// diagnostics), and one for the page's other checks (formulas, links, images, staleness).
+/// diagnostics), and one for the page's other checks (formulas, links, images, staleness), or,
+/// for a shard's check, which checks no page, one for the lesson's other problems.
 import Foundation
 
 public enum JUnitReport {
-    public static func xml(lessons: [Lesson], diagnostics: [Diagnostic], seconds: Double) -> String {
+    /// The test case of a lesson's problems that belong to no cell: what a full check covers,
+    /// and what a shard's check covers (its lessons' source; the pages are checked once the
+    /// shards are assembled).
+    static let pageCase = "page (formulas, links, images, up to date)"
+    static let shardLessonCase = "lesson (front matter and Markdown; the page is checked when the shards are assembled)"
+
+    public static func xml(lessons: [Lesson], diagnostics: [Diagnostic], seconds: Double, shard: Bool = false) -> String {
         var suites = ""
         var totalTests = 0, totalFailures = 0
         let files = Set(lessons.map(\.file))
@@ -30,7 +37,7 @@ public enum JUnitReport {
             }
             let pageDiags = (byFile[lesson.file] ?? []).filter { !claimed.contains($0.description) }
             tests += 1
-            cases += "    <testcase classname=\"\(esc(lesson.file))\" name=\"page (formulas, links, images, up to date)\">"
+            cases += "    <testcase classname=\"\(esc(lesson.file))\" name=\"\(shard ? shardLessonCase : pageCase)\">"
             if !pageDiags.isEmpty {
                 failures += 1
                 cases += failure(type: "page", pageDiags)
