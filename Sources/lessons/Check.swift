@@ -84,7 +84,8 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let executor = try distributed.wrap(cells.executor(lessonsDirectory: site.lessonsURL, jobs: site.jobs), noCache: cells.noCache)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lessons-check-\(getpid())")
+        AbandonedFiles.removeFromTemporaryDirectory()  // a killed check's scratch site
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(AbandonedFiles.checkScratchPrefix + "\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let builder = site.builder(executor: executor, output: scratch.appendingPathComponent("Output"))
         builder.shard = distributed.shardSpec

@@ -128,13 +128,7 @@ public final class SwiftCellExecutor: CellExecutor, @unchecked Sendable {
 
     /// Work folders end in the pid of the `lessons` that made them; one whose `lessons` is gone
     /// (killed with SIGKILL while compiling) is removed by the next run.
-    static func removeAbandonedWork(_ dir: URL) {
-        let fm = FileManager.default
-        for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] {
-            guard let dash = name.lastIndex(of: "-"), let pid = pid_t(name[name.index(after: dash)...]) else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { try? fm.removeItem(at: dir.appendingPathComponent(name)) }
-        }
-    }
+    static func removeAbandonedWork(_ dir: URL) { AbandonedFiles.remove(in: dir, pidOf: AbandonedFiles.pidAtEnd) }
 
     /// The build identity extended by how this `lessons` turns cells into a program and
     /// compiles it: a sample program from the generator, the compiler arguments and the C

@@ -120,6 +120,9 @@ public final class RenderService {
         return results
     }
 
+    /// The request files of a `lessons` killed mid-render, removed once per process.
+    private static let sweepOnce: Void = AbandonedFiles.removeFromTemporaryDirectory()
+
     private func runNode(_ requests: [RenderRequest]) throws -> [RenderOutcome] {
         let items: [[String: String]] = requests.map { r in
             switch r.kind {
@@ -128,7 +131,8 @@ public final class RenderService {
             case .code(let l): return ["k": "c", "s": r.source, "l": l]
             }
         }
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lessons-render-\(getpid())-\(UUID().uuidString).json")
+        Self.sweepOnce
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent(AbandonedFiles.renderRequestPrefix + "\(getpid())-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: items).withUnsafeBytes { try SiteWriter.writeFile(tmp.path, $0) }
         defer { try? FileManager.default.removeItem(at: tmp) }
         let outFile = tmp.appendingPathExtension("out")
