@@ -166,33 +166,7 @@ final class GradientTests: XCTestCase {
     /// thread running both lanes computes: losses, gradients, and parameters after Adam, for
     /// even, odd and one-row batches, with and without free bits, for every model.
     func testTwoThreadStepIsBitIdenticalToOneThread() {
-        var rng = SeededGenerator(seed: 9)
-        let x = Tensor.randomUniform([9, 30], using: &rng)
-        for (label, model) in smallModels(input: 30, seed: 9) {
-            let one = CompiledStep(graph: model.stepGraph, maxBatch: 9), two = CompiledStep(graph: model.stepGraph, maxBatch: 9)
-            let team = LaneTeam { [unowned two] in two.runLane(1, $0) }
-            defer { team.stop() }
-            for (rows, freeBits) in [(9, Float(0)), (8, 0), (1, 0), (7, 0.3), (2, 0.3)] {
-                // Gradients only, then a step with Adam.
-                for update in [false, true] {
-                    var n1 = SeededGenerator(seed: UInt64(rows)), n2 = n1
-                    let r1 = compiledStep(one, x, rows: rows, klWeight: 0.8, freeBits: freeBits,
-                                          update: update ? one.nextAdamStep(learningRate: 1e-2) : nil, using: &n1)
-                    let r2 = compiledStep(two, x, rows: rows, klWeight: 0.8, freeBits: freeBits,
-                                          update: update ? two.nextAdamStep(learningRate: 1e-2) : nil, team: team, using: &n2)
-                    XCTAssertEqual(r1.bce, r2.bce, "\(label) rows \(rows)")
-                    XCTAssertEqual(r1.kl, r2.kl, "\(label) rows \(rows)")
-                    XCTAssertEqual(Array(UnsafeBufferPointer(start: one.G, count: one.total)),
-                                   Array(UnsafeBufferPointer(start: two.G, count: two.total)), "\(label) gradients, rows \(rows)")
-                    XCTAssertEqual(Array(UnsafeBufferPointer(start: one.P, count: one.total)),
-                                   Array(UnsafeBufferPointer(start: two.P, count: two.total)), "\(label) parameters, rows \(rows)")
-                }
-            }
-            // The steps did change the parameters (the comparison above is not of two untouched copies).
-            let before = model.parameters.flatMap(\.scalars)
-            one.store()
-            XCTAssertNotEqual(before, model.parameters.flatMap(\.scalars), label)
-        }
+        assertTwoLanesMatchOneThread(precision: .float32)
     }
 
     func testNoGradModeRecordsNothing() {

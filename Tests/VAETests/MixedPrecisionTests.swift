@@ -105,28 +105,7 @@ final class MixedPrecisionTests: XCTestCase {
     /// running both lanes computes, gradients and parameters after Adam, for every model.
     func testBF16TwoThreadStepIsBitIdenticalToOneThread() throws {
         try requireBF16()
-        var rng = SeededGenerator(seed: 9)
-        let x = Tensor.randomUniform([9, 30], using: &rng)
-        for (label, model) in smallModels(input: 30, seed: 9) {
-            let one = CompiledStep(graph: model.stepGraph, maxBatch: 9, precision: .bf16)
-            let two = CompiledStep(graph: model.stepGraph, maxBatch: 9, precision: .bf16)
-            let team = LaneTeam { [unowned two] in two.runLane(1, $0) }
-            defer { team.stop() }
-            for (rows, freeBits) in [(9, Float(0)), (8, 0), (1, 0), (7, 0.3)] {
-                for update in [false, true] {
-                    var n1 = SeededGenerator(seed: UInt64(rows)), n2 = n1
-                    let r1 = compiledStep(one, x, rows: rows, klWeight: 0.8, freeBits: freeBits,
-                                                    update: update ? one.nextAdamStep(learningRate: 1e-2) : nil, using: &n1)
-                    let r2 = compiledStep(two, x, rows: rows, klWeight: 0.8, freeBits: freeBits,
-                                                    update: update ? two.nextAdamStep(learningRate: 1e-2) : nil, team: team, using: &n2)
-                    XCTAssertEqual(r1.bce, r2.bce, "\(label) rows \(rows)")
-                    XCTAssertEqual(r1.kl, r2.kl, "\(label) rows \(rows)")
-                    XCTAssertEqual(Array<Float>(UnsafeBufferPointer(start: one.G, count: one.total)),
-                                   Array<Float>(UnsafeBufferPointer(start: two.G, count: two.total)), "\(label) gradients, rows \(rows)")
-                    XCTAssertEqual(Array<Float>(UnsafeBufferPointer(start: one.P, count: one.total)),
-                                   Array<Float>(UnsafeBufferPointer(start: two.P, count: two.total)), "\(label) parameters, rows \(rows)")
-                }
-            }
+        for (label, model, one) in assertTwoLanesMatchOneThread(precision: .bf16) {
             // Adam kept the bf16 copy of the weights (the products' operand; biases have none) in
             // step with the float32 ones: each is its nearest bf16.
             var copy = [Float](repeating: 0, count: one.total), rounded = copy, weights = 0

@@ -32,3 +32,44 @@ func compiledStep(_ engine: CompiledStep, _ x: Tensor, rows: Int, klWeight: Floa
         }
     }
 }
+
+/// Two lanes on two threads (the training step on two cores) against one thread running both
+/// lanes, for every small model: losses, gradients, and parameters after Adam must be equal bit
+/// for bit, for even, odd and one-row batches, with and without free bits. Returns each model's
+/// one-thread step after the runs, for further checks.
+@discardableResult
+func assertTwoLanesMatchOneThread(precision: Precision, file: StaticString = #filePath, line: UInt = #line)
+    -> [(label: String, model: any CompiledTrainable, step: CompiledStep)] {
+    var rng = SeededGenerator(seed: 9)
+    let x = Tensor.randomUniform([9, 30], using: &rng)
+    var out: [(label: String, model: any CompiledTrainable, step: CompiledStep)] = []
+    for (label, model) in smallModels(input: 30, seed: 9) {
+        let one = CompiledStep(graph: model.stepGraph, maxBatch: 9, precision: precision)
+        let two = CompiledStep(graph: model.stepGraph, maxBatch: 9, precision: precision)
+        let team = LaneTeam { [unowned two] in two.runLane(1, $0) }
+        defer { team.stop() }
+        for (rows, freeBits) in [(9, Float(0)), (8, 0), (1, 0), (7, 0.3), (2, 0.3)] {
+            // Gradients only, then a step with Adam.
+            for update in [false, true] {
+                var n1 = SeededGenerator(seed: UInt64(rows)), n2 = n1
+                let r1 = compiledStep(one, x, rows: rows, klWeight: 0.8, freeBits: freeBits,
+                                      update: update ? one.nextAdamStep(learningRate: 1e-2) : nil, using: &n1)
+                let r2 = compiledStep(two, x, rows: rows, klWeight: 0.8, freeBits: freeBits,
+                                      update: update ? two.nextAdamStep(learningRate: 1e-2) : nil, team: team, using: &n2)
+                let what = "\(label), \(precision), rows \(rows)"
+                XCTAssertEqual(r1.bce, r2.bce, what, file: file, line: line)
+                XCTAssertEqual(r1.kl, r2.kl, what, file: file, line: line)
+                XCTAssertEqual(Array<Float>(UnsafeBufferPointer(start: one.G, count: one.total)),
+                               Array<Float>(UnsafeBufferPointer(start: two.G, count: two.total)), "gradients: " + what, file: file, line: line)
+                XCTAssertEqual(Array<Float>(UnsafeBufferPointer(start: one.P, count: one.total)),
+                               Array<Float>(UnsafeBufferPointer(start: two.P, count: two.total)), "parameters: " + what, file: file, line: line)
+            }
+        }
+        // The steps did change the parameters (the comparison above is not of two untouched copies).
+        let before = model.parameters.flatMap(\.scalars)
+        one.store()
+        XCTAssertNotEqual(before, model.parameters.flatMap(\.scalars), label, file: file, line: line)
+        out.append((label, model, one))
+    }
+    return out
+}
