@@ -18,7 +18,10 @@ public struct Citations: CourseTransform {
     static let item = try! NSRegularExpression(pattern: #"^(.*?)(-?)@("# + keyPattern + #")(.*)$"#, options: .dotMatchesLineSeparators)
 
     /// Labels of cross-references (`@eq-x`) are the cross-reference transform's, never keys.
-    static func isCrossReference(_ key: String) -> Bool { ["eq-", "fig-", "tbl-", "sec-"].contains { key.hasPrefix($0) } }
+    static func isCrossReference(_ key: String) -> Bool {
+        let k = key.prefix(1).lowercased() + key.dropFirst()  // `@Fig-x` too
+        return ["eq-", "fig-", "tbl-", "sec-"].contains { k.hasPrefix($0) }
+    }
 
     public func apply(_ course: Course, _ context: BuildContext) throws -> Course {
         var course = course

@@ -5,6 +5,9 @@ import Foundation
 /// table). References: `@eq-elbo`, `@fig-posterior`, `@tbl-gap`, `@sec-bayes` in prose, to this
 /// lesson or any other. Numbers count per lesson: "Equation 3" in its own lesson, "Equation 2.3"
 /// from another (lesson 2); sections are "Section 2.1" (lesson 2, its first `##`) everywhere.
+/// Quarto's bracketed forms: `[@fig-x]` reads as `@fig-x`, `[-@fig-x]` is the number alone
+/// ("2"), `[Fig. @fig-x]` puts the author's word before it ("Fig. 2"), and `@Fig-x` (a capital,
+/// for the start of a sentence) is `@fig-x`.
 /// Labels are shared by the whole course, so a duplicate anywhere is an error, as is a
 /// reference to a label nobody defines. A label nobody refers to is fine.
 public struct CrossReferences: CourseTransform {
@@ -26,14 +29,34 @@ public struct CrossReferences: CourseTransform {
         var position: SourcePosition
         /// "Equation 3" / "식 (3)" in the page's language (`InterfaceStrings.reference`).
         func text(from page: String, _ strings: InterfaceStrings = .english) -> String {
-            if kind == .sec || page == self.page || lessonNumber == nil { return strings.reference(kind: kind.rawValue, number: number) }
-            return strings.reference(kind: kind.rawValue, number: "\(lessonNumber!).\(number)")
+            strings.reference(kind: kind.rawValue, number: number(from: page))
+        }
+
+        /// "3" in its own lesson, "2.3" from another; a section's number is the same everywhere.
+        func number(from page: String) -> String {
+            kind == .sec || page == self.page || lessonNumber == nil ? number : "\(lessonNumber!).\(number)"
         }
     }
 
     /// `@eq-x` not preceded by a word character or `@` (so `a@eq-x.com` is left alone), ending
-    /// in a letter or digit (so "see @fig-x." keeps its full stop).
-    static let reference = try! NSRegularExpression(pattern: #"(?<![\p{L}\p{N}_@])@((?:eq|fig|tbl|sec)-[\p{L}\p{N}_-]*[\p{L}\p{N}_])"#)
+    /// in a letter or digit (so "see @fig-x." keeps its full stop); its kind may start with a
+    /// capital. Or Quarto's bracketed form around one reference, `[-@fig-x]` or `[Fig. @fig-x]`:
+    /// groups 1 (the words before), 2 (the minus) and 3 (the label); else group 4, the label.
+    static let label = #"(?:[Ee]q|[Ff]ig|[Tt]bl|[Ss]ec)-[\p{L}\p{N}_-]*[\p{L}\p{N}_]"#
+    static let reference = try! NSRegularExpression(pattern:
+        #"\[([^\[\]@;]*?)(-?)@("# + label + #")\]|(?<![\p{L}\p{N}_@])@("# + label + ")")
+
+    /// A reference as written: its label (the kind in lower case, as it is defined), and for the
+    /// bracketed form what replaces the kind's word.
+    struct Written {
+        var label: String
+        /// The label as typed (`Fig-x`), to find it in the source.
+        var typed: String
+        /// nil: the kind's word ("Figure 2"); "": the number alone; else these words before it.
+        var words: String?
+        /// The source text, for an unknown label's message and to leave it as it was.
+        var source: String
+    }
 
     public func apply(_ course: Course, _ context: BuildContext) throws -> Course {
         var course = course
@@ -115,16 +138,18 @@ public struct CrossReferences: CourseTransform {
                 return block.mapInlines { inlines in
                     inlines.expandingText { text in
                         guard text.contains("@") else { return [.text(text)] }
-                        return Self.split(text) { label in
+                        return Self.split(text) { ref in
+                            let label = ref.label
                             guard let t = targets[label] else {
-                                let pos = locator.find("@" + label, from: hint) ?? SourcePosition(line: hint)
+                                let pos = locator.find("@" + ref.typed, from: hint) ?? SourcePosition(line: hint)
                                 diagnostics.append(Diagnostic(file: file, line: pos.line, column: pos.column,
                                     message: "unknown cross-reference '@\(label)': no equation, figure, table or section in the course has the label \(label) (define it with {#\(label)}\(label.hasPrefix("fig-") || label.hasPrefix("tbl-") ? " or the cell option label=\(label)" : ""))"))
-                                return .text("@" + label)
+                                return .text(ref.source)
                             }
-                            if t.page != page { used.insert("\(label)=\(t.page)#\(t.text(from: page, strings))") }
+                            let shown = ref.words.map { $0 + t.number(from: page) } ?? t.text(from: page, strings)
+                            if t.page != page { used.insert("\(label)=\(t.page)#\(shown)") }
                             let url = t.page == page ? "#\(label)" : SitePaths.href(slug: String(t.page.dropLast(5))) + "#\(label)"
-                            return .link(LinkTarget(url: url), [.text(t.text(from: page, strings))])
+                            return .link(LinkTarget(url: url), [.text(shown)])
                         }
                     }
                 }
@@ -136,13 +161,22 @@ public struct CrossReferences: CourseTransform {
         return course
     }
 
-    /// `text` with each reference replaced by what `resolve` makes of its label.
-    static func split(_ text: String, _ resolve: (String) -> Inline) -> [Inline] {
+    /// `text` with each reference replaced by what `resolve` makes of it.
+    static func split(_ text: String, _ resolve: (Written) -> Inline) -> [Inline] {
         let ns = text as NSString
         var out: [Inline] = [], at = 0
         for m in reference.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
             if m.range.location > at { out.append(.text(ns.substring(with: NSRange(location: at, length: m.range.location - at)))) }
-            out.append(resolve(ns.substring(with: m.range(at: 1))))
+            let bracketed = m.range(at: 3).location != NSNotFound
+            let written = ns.substring(with: m.range(at: bracketed ? 3 : 4))
+            // `@Fig-x` names the label fig-x (labels are defined in lower case)
+            let label = written.prefix(1).lowercased() + written.dropFirst()
+            var words: String? = nil
+            if bracketed {
+                let before = ns.substring(with: m.range(at: 1)), minus = m.range(at: 2).length > 0
+                words = minus ? "" : before.isEmpty ? nil : before
+            }
+            out.append(resolve(Written(label: label, typed: written, words: words, source: ns.substring(with: m.range))))
             at = m.range.location + m.range.length
         }
         if at == 0 { return [.text(text)] }

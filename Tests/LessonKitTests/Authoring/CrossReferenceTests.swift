@@ -66,6 +66,19 @@ final class CrossReferenceTests: XCTestCase {
         XCTAssertEqual(ls[0].externalInputs, [])
     }
 
+    /// Quarto's bracketed forms and the capitalised kind, here and from another lesson.
+    func testBracketedFormsAndACapitalisedKind() throws {
+        let here = "@Eq-elbo holds; [-@eq-elbo] again, as in [@fig-posterior], [Fig. @fig-posterior] and [Tab. -@tbl-gap]."
+        let other = lesson("# Later\n\nSee [-@eq-elbo], [Eq. @eq-elbo] and [@sec-inside]; @Fig-nope.\n", "02-later")
+        let ls = try resolve([lesson(first + "\n\n" + here + "\n", "01-bayes"), other])
+        XCTAssertEqual(ls[0].diagnostics, [])
+        XCTAssertTrue(proseHTML(ls[0]).contains("<p><a href=\"#eq-elbo\">Equation 2</a> holds; <a href=\"#eq-elbo\">2</a> again, as in <a href=\"#fig-posterior\">Figure 1</a>, <a href=\"#fig-posterior\">Fig. 1</a> and <a href=\"#tbl-gap\">1</a>.</p>"), proseHTML(ls[0]))
+        XCTAssertEqual(proseHTML(ls[1]), "<h1>Later</h1>\n<p>See <a href=\"01-bayes.html#eq-elbo\">1.2</a>, <a href=\"01-bayes.html#eq-elbo\">Eq. 1.2</a> and <a href=\"01-bayes.html#sec-inside\">Section 1.1.1</a>; @Fig-nope.</p>\n")
+        XCTAssertEqual(ls[1].diagnostics.map(\.description), [
+            "Lessons/02-later.md:3:52: error: unknown cross-reference '@fig-nope': no equation, figure, table or section in the course has the label fig-nope (define it with {#fig-nope} or the cell option label=fig-nope)",
+        ])
+    }
+
     func testUnknownAndDuplicateLabelsAreErrorsAtTheirPosition() throws {
         let a = lesson("Intro.\n\n$$x$$ {#eq-a}\n\nText @eq-a and @eq-nope, then\n@fig-gone.\n", "01-a")
         let b = lesson("# B\n\n$$\ny\n$$ {#eq-a}\n\n## Twice {#sec-x}\n\n## Again {#sec-x}\n", "02-b")
