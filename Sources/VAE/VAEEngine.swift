@@ -46,7 +46,9 @@
 // Speed: `VAE.train` runs a fused, preallocated training step (Training/CompiledStep.swift) on two cores,
 // bit-identical to one (`VAEEngine.setThreads(1)` or `TrainingOptions.threads = 1` for one;
 // `VAEEngine.profileTraining = true` prints where a training run's time went). OpenBLAS's kernel
-// set is chosen by timing (blas_kernels.c; `VAEEngine.blasKernelChoice`). bench/README.md has
+// set is chosen by timing (blas_kernels.c; `VAEEngine.blasKernelChoice`). `TrainingOptions.precision
+// = .bf16` runs the step's products on bf16 inputs with float32 accumulation (oneDNN, a CPU with
+// AVX512-BF16; `VAEEngine.bf16Unavailable` says what is missing elsewhere). bench/README.md has
 // the measurements.
 // A 10k-image, 2-D-latent VAE trains for 5 epochs in a few seconds.
 
