@@ -11,9 +11,11 @@
 //
 // A primitive is made per product shape, once, by the thread that runs it, and kept in that
 // thread's cache with its three memory objects, so a step's products only swap data pointers.
+// The cache goes with its thread (each training run's helper thread ends with the run).
 #include "CKernels.h"
 #include "internal.h"
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,7 @@ static inline float from_bf16(uint16_t h) {
     return x;
 }
 
-void vae_to_bf16(const float *restrict x, uint16_t *restrict out, long n) {
+VAE_CLONES void vae_to_bf16(const float *restrict x, uint16_t *restrict out, long n) {
     for (long i = 0; i < n; i++) out[i] = to_bf16(x[i]);
 }
 
@@ -42,7 +44,7 @@ void vae_from_bf16(const uint16_t *restrict x, float *restrict out, long n) {
     for (long i = 0; i < n; i++) out[i] = from_bf16(x[i]);
 }
 
-void vae_adam_bf16(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, uint16_t *restrict p16,
+VAE_CLONES void vae_adam_bf16(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, uint16_t *restrict p16,
                    long n, float lr, float beta1, float beta2, float epsilon, float c1, float c2) {
     // The loop of vae_adam (adam.c), plus the bf16 copy of each new value. The gradient is left
     // as it is: the bf16 step's weight-gradient products overwrite it (oneDNN's matmul would read
@@ -71,6 +73,7 @@ void vae_adam_bf16(float *restrict p, const float *restrict g, float *restrict m
 #define ENTRY(name) static __typeof__(&name) p_##name
 ENTRY(dnnl_engine_create);
 ENTRY(dnnl_stream_create);
+ENTRY(dnnl_stream_destroy);
 ENTRY(dnnl_memory_desc_init_by_strides);
 ENTRY(dnnl_matmul_desc_init);
 ENTRY(dnnl_primitive_attr_create);
@@ -92,7 +95,7 @@ ENTRY(dnnl_stream_wait);
 #undef ENTRY
 #endif
 
-static int availability = -1;      // -1: not decided yet
+static int availability;           // decided once (pthread_once), before any product runs
 static char unavailable_reason[256];
 static char implementation[128];   // oneDNN's name for the kernel of the first product made
 
@@ -101,7 +104,7 @@ static dnnl_engine_t engine;
 
 static int look_up_entry_points(void *h) {
 #define LOOK(name) if (!(p_##name = (__typeof__(p_##name))dlsym(h, #name))) return 0
-    LOOK(dnnl_engine_create); LOOK(dnnl_stream_create); LOOK(dnnl_memory_desc_init_by_strides);
+    LOOK(dnnl_engine_create); LOOK(dnnl_stream_create); LOOK(dnnl_stream_destroy); LOOK(dnnl_memory_desc_init_by_strides);
     LOOK(dnnl_matmul_desc_init); LOOK(dnnl_primitive_attr_create); LOOK(dnnl_primitive_attr_destroy);
     LOOK(dnnl_post_ops_create); LOOK(dnnl_post_ops_destroy); LOOK(dnnl_post_ops_append_sum);
     LOOK(dnnl_primitive_attr_set_post_ops); LOOK(dnnl_primitive_desc_create); LOOK(dnnl_primitive_desc_destroy);
@@ -113,8 +116,13 @@ static int look_up_entry_points(void *h) {
 }
 #endif
 
+static pthread_once_t decided = PTHREAD_ONCE_INIT;
+#if HAVE_ONEDNN_HEADER
+static pthread_key_t thread_cache_key;
+static void release_thread_cache(void *cache);
+#endif
+
 static void decide_availability(void) {
-    if (availability >= 0) return;
     availability = 0;
 #if !HAVE_ONEDNN_HEADER
     snprintf(unavailable_reason, sizeof unavailable_reason,
@@ -129,7 +137,8 @@ static void decide_availability(void) {
     } else if (!vae_cpu_has_avx512_bf16()) {
         snprintf(unavailable_reason, sizeof unavailable_reason,
                  "this CPU has no AVX512-BF16 instructions, on which bf16 products would be slower than float32");
-    } else if (!look_up_entry_points(h) || p_dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) {
+    } else if (!look_up_entry_points(h) || p_dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success ||
+               pthread_key_create(&thread_cache_key, release_thread_cache) != 0) {
         snprintf(unavailable_reason, sizeof unavailable_reason, "oneDNN's matmul could not be set up");
     } else {
         availability = 1;
@@ -138,9 +147,8 @@ static void decide_availability(void) {
 }
 
 int vae_bf16_available(char *why, size_t size) {
-    // Decided once; the first call comes from the thread that starts a bf16 training run,
-    // before its lanes run.
-    decide_availability();
+    // Training asks before its lanes run, so a product never runs undecided.
+    pthread_once(&decided, decide_availability);
     if (!availability && why && size) snprintf(why, size, "%s", unavailable_reason);
     return availability;
 }
@@ -157,9 +165,11 @@ typedef struct {
 // A training step has a few dozen shapes (three products per layer and lane, and the last
 // batch's); a process that trains many models replaces the oldest entries (round robin).
 enum { CACHE_SIZE = 128 };
-static __thread product cache[CACHE_SIZE];
-static __thread int cached, next_replaced;
-static __thread dnnl_stream_t stream;
+typedef struct {
+    product entries[CACHE_SIZE];
+    int cached, next_replaced;
+    dnnl_stream_t stream;
+} thread_cache;
 
 static void release_product(product *p) {
     if (p->a) p_dnnl_memory_destroy(p->a);
@@ -211,20 +221,47 @@ static int make_product(product *p) {
     return ok;
 }
 
-static product *find_product(int ta, int tb, int m, int n, int k, int lda, int ldb, int ldc, int accumulate) {
-    for (int i = 0; i < cached; i++) {
-        product *p = &cache[i];
+static _Atomic int live_caches;  // tests: the caches of threads that have not ended
+
+static void release_thread_cache(void *cache) {
+    thread_cache *t = cache;
+    live_caches--;
+    for (int i = 0; i < t->cached; i++) release_product(&t->entries[i]);
+    if (t->stream) p_dnnl_stream_destroy(t->stream);
+    free(t);
+}
+#endif
+
+/// The calling thread's cache, made on its first bf16 product (NULL without oneDNN, or out of memory).
+static void *my_cache(void) {
+#if HAVE_ONEDNN_HEADER
+    if (availability != 1) return NULL;
+    thread_cache *t = pthread_getspecific(thread_cache_key);
+    if (!t && (t = calloc(1, sizeof *t))) {
+        if (pthread_setspecific(thread_cache_key, t) != 0) { free(t); return NULL; }
+        live_caches++;
+    }
+    return t;
+#else
+    return NULL;
+#endif
+}
+
+#if HAVE_ONEDNN_HEADER
+static product *find_product(thread_cache *t, int ta, int tb, int m, int n, int k, int lda, int ldb, int ldc, int accumulate) {
+    for (int i = 0; i < t->cached; i++) {
+        product *p = &t->entries[i];
         if (p->ta == ta && p->tb == tb && p->m == m && p->n == n && p->k == k && p->lda == lda && p->ldb == ldb &&
             p->ldc == ldc && p->accumulate == accumulate)
             return p;
     }
-    if (!stream && p_dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return NULL;
+    if (!t->stream && p_dnnl_stream_create(&t->stream, engine, dnnl_stream_default_flags) != dnnl_success) return NULL;
     product *p;
-    if (cached < CACHE_SIZE) {
-        p = &cache[cached++];
+    if (t->cached < CACHE_SIZE) {
+        p = &t->entries[t->cached++];
     } else {
-        p = &cache[next_replaced];
-        next_replaced = (next_replaced + 1) % CACHE_SIZE;
+        p = &t->entries[t->next_replaced];
+        t->next_replaced = (t->next_replaced + 1) % CACHE_SIZE;
         release_product(p);
     }
     *p = (product){ta, tb, m, n, k, lda, ldb, ldc, accumulate, NULL, NULL, NULL, NULL};
@@ -242,37 +279,44 @@ static int force_widened;  // tests
 /// could not make a primitive for a shape, the step still computes the right thing.
 static void widened_product(int ta, int tb, int m, int n, int k, const uint16_t *a, int lda, const uint16_t *b, int ldb,
                             float beta, float *c, int ldc) {
-    static __thread float *wa, *wb;
-    static __thread long capacity_a, capacity_b;
     // Only the elements the product reads: the last row of an operand may end before its stride.
     const long na = ta ? (long)(k - 1) * lda + m : (long)(m - 1) * lda + k;
     const long nb = tb ? (long)(n - 1) * ldb + k : (long)(k - 1) * ldb + n;
-    if (na > capacity_a) { free(wa); wa = malloc(sizeof(float) * na); capacity_a = na; }
-    if (nb > capacity_b) { free(wb); wb = malloc(sizeof(float) * nb); capacity_b = nb; }
+    float *wa = malloc(sizeof(float) * na), *wb = malloc(sizeof(float) * nb);
     if (!wa || !wb) { fprintf(stderr, "vae: out of memory in a bf16 product\n"); abort(); }
     vae_from_bf16(a, wa, na);
     vae_from_bf16(b, wb, nb);
-    static __thread int warned;
-    if (!warned && !force_widened) {
+    static _Atomic int warned;
+    if (!force_widened && !warned++) {
         fprintf(stderr, "vae: oneDNN made no bf16 product for %dx%dx%d; that product runs in float32 (slower)\n", m, n, k);
-        warned = 1;
     }
     vae_step_sgemm(ta, tb, m, n, k, 1.0f, wa, lda, wb, ldb, beta, c, ldc);
+    free(wa);
+    free(wb);
 }
 
 void vae_bf16_force_widened(int on) { force_widened = on; }
 
+int vae_bf16_thread_caches(void) {
+#if HAVE_ONEDNN_HEADER
+    return live_caches;
+#else
+    return 0;
+#endif
+}
+
 void vae_bf16_gemm(int ta, int tb, int m, int n, int k, const uint16_t *a, int lda, const uint16_t *b, int ldb, float beta,
                    float *c, int ldc) {
 #if HAVE_ONEDNN_HEADER
-    if (availability == 1 && !force_widened) {
+    thread_cache *t = force_widened ? NULL : my_cache();
+    if (t) {
         vae_onednn_one_thread();
-        product *p = find_product(ta, tb, m, n, k, lda, ldb, ldc, beta != 0.0f);
+        product *p = find_product(t, ta, tb, m, n, k, lda, ldb, ldc, beta != 0.0f);
         if (p && p_dnnl_memory_set_data_handle(p->a, (void *)a) == dnnl_success &&
             p_dnnl_memory_set_data_handle(p->b, (void *)b) == dnnl_success &&
             p_dnnl_memory_set_data_handle(p->c, c) == dnnl_success) {
             dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, p->a}, {DNNL_ARG_WEIGHTS, p->b}, {DNNL_ARG_DST, p->c}};
-            if (p_dnnl_primitive_execute(p->primitive, stream, 3, args) == dnnl_success && p_dnnl_stream_wait(stream) == dnnl_success)
+            if (p_dnnl_primitive_execute(p->primitive, t->stream, 3, args) == dnnl_success && p_dnnl_stream_wait(t->stream) == dnnl_success)
                 return;
         }
     }

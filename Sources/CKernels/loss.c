@@ -3,6 +3,7 @@
 // before it), this one 64 us. e^x and log(1 + e) are short polynomials (no libm
 // calls inside the loops); clang turns each loop into 8-wide AVX2 code.
 #include "CKernels.h"
+#include "internal.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -57,7 +58,7 @@ static inline float bce(float l, float x, float *grad) {
     return (l > 0 ? l : 0.0f) - l * x + log1p_unit(e);
 }
 
-void vae_add_bias(float *y, const float *b, long rows, long cols, long ld, int relu) {
+VAE_CLONES void vae_add_bias(float *y, const float *b, long rows, long cols, long ld, int relu) {
     for (long r = 0; r < rows; r++) {
         float *restrict row = y + r * ld;
         if (relu) {
@@ -71,7 +72,7 @@ void vae_add_bias(float *y, const float *b, long rows, long cols, long ld, int r
     }
 }
 
-void vae_bias_bce_columns(float *logits, const float *bias, const float *x, float *grad, long rows, long cols, long ld,
+VAE_CLONES void vae_bias_bce_columns(float *logits, const float *bias, const float *x, float *grad, long rows, long cols, long ld,
                           float *column_sums) {
     float *restrict cs = column_sums;
     for (long r = 0; r < rows; r++) {

@@ -122,6 +122,26 @@ final class MixedPrecisionTests: XCTestCase {
         }
     }
 
+    /// Each training run's helper thread makes its own products' cache; it goes with the thread,
+    /// so a process that trains many models does not keep one per run.
+    func testAThreadsProductCacheGoesWithIt() throws {
+        try requireBF16()
+        var rng = SeededGenerator(seed: 4)
+        let x = Tensor.randomUniform([640, 12], using: &rng)
+        var options = TrainingOptions(showProgress: false, threads: 2)
+        options.precision = .bf16
+        var duringRun = 0
+        options.afterEpoch = { _ in duringRun = max(duringRun, Int(vae_bf16_thread_caches())) }  // the helper is still alive
+        _ = try VAE(inputSize: 12, hiddenSize: 8, latentSize: 2, using: &rng).train(on: x, epochs: 1, batchSize: 16, options: options, using: &rng)
+        let after = Int(vae_bf16_thread_caches())
+        XCTAssertGreaterThanOrEqual(after, 1, "the caller's own thread keeps its cache")
+        XCTAssertEqual(duringRun, after + 1, "while training, the helper thread had a cache of its own")
+        for _ in 0..<3 {
+            _ = try VAE(inputSize: 12, hiddenSize: 8, latentSize: 2, using: &rng).train(on: x, epochs: 1, batchSize: 16, options: options, using: &rng)
+        }
+        XCTAssertEqual(Int(vae_bf16_thread_caches()), after, "three more runs, three more helper threads: none left a cache behind")
+    }
+
     /// bf16 training reaches the float32 loss: a reference-width VAE on 6 000 images, 3 epochs.
     func testBF16TrainingReachesTheFloat32Loss() throws {
         try requireBF16()

@@ -110,6 +110,9 @@ void vae_bf16_gemm(int transpose_a, int transpose_b, int m, int n, int k, const 
 /// Tests: run every bf16 product on the float32 fallback (1) or on oneDNN again (0).
 void vae_bf16_force_widened(int on);
 
+/// Tests: how many threads hold a cache of bf16 products (a thread's goes when it ends).
+int vae_bf16_thread_caches(void);
+
 /// bf16 of n values, rounded to nearest even.
 void vae_to_bf16(const float *x, uint16_t *out, long n);
 
