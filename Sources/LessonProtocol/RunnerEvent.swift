@@ -60,7 +60,7 @@ public enum EventCodec {
         try? JSONDecoder().decode(RunnerEvent.self, from: Data(line))
     }
 
-    nonisolated(unsafe) static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e

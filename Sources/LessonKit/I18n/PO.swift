@@ -62,7 +62,6 @@ public struct POFile: Equatable, Sendable {
         var entries: [Entry] = []
         var cur = Entry(id: "")
         var started = false      // the current entry has a msgid
-        var hasComments = false
         // which string the continuation lines ("...") extend
         enum Field { case none, context, id, idPlural, str, prevContext, prevID }
         var field = Field.none
@@ -73,7 +72,7 @@ public struct POFile: Equatable, Sendable {
                 guard sawStr else { throw ParseError(line: line, message: "msgid without msgstr") }
                 entries.append(cur)
             }
-            cur = Entry(id: ""); started = false; hasComments = false; field = .none; sawID = false; sawStr = false
+            cur = Entry(id: ""); started = false; field = .none; sawID = false; sawStr = false
         }
         func append(_ s: String, to f: Field) {
             switch f {
@@ -139,7 +138,6 @@ public struct POFile: Equatable, Sendable {
                 }
             } else if line.hasPrefix("#") {
                 if started && sawStr { try finish(at: n) }
-                hasComments = true
                 let kind = line.dropFirst().first
                 let rest = String(line.dropFirst(2)).trimmingCharacters(in: .whitespaces)
                 switch kind {
