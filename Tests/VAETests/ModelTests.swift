@@ -188,6 +188,20 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(r.epochs.map(\.negativeELBO), r2.epochs.map(\.negativeELBO), "same seed, same run")
     }
 
+    /// The report's median full-batch step: set by the compiled step, within the epochs' time,
+    /// and absent for the tape, which does not time its steps.
+    func testMedianStepTimeOfTheCompiledStep() throws {
+        var rng = SeededGenerator(seed: 6)
+        let x = Tensor.randomUniform([130, 12], using: &rng)  // two full batches of 64 and one of 2 per epoch
+        let options = TrainingOptions(showProgress: false)
+        let compiled = try VAE(inputSize: 12, hiddenSize: 8, latentSize: 2, using: &rng).train(on: x, epochs: 2, batchSize: 64, options: options, using: &rng)
+        let step = try XCTUnwrap(compiled.medianStepSeconds)
+        XCTAssertGreaterThan(step, 0)
+        XCTAssertLessThan(step * 4, compiled.seconds, "four full steps take less than the two epochs")
+        let tape = try VAE(inputSize: 12, hiddenSize: 8, latentSize: 2, using: &rng).trainOnTape(on: x, epochs: 1, batchSize: 64, options: options, using: &rng)
+        XCTAssertNil(tape.medianStepSeconds)
+    }
+
     /// Every model trains on the compiled step to what the tape gives (same seed, same batches and noise).
     func testTapeTrainingAgreesWithCompiledTraining() throws {
         let x = try data().images.rows(0..<512)

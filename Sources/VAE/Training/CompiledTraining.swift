@@ -23,7 +23,8 @@ func trainCompiled<M: TrainableModel, G: RandomNumberGenerator>(
     let noiseUniforms = UnsafeMutablePointer<Double>.allocate(capacity: engine.noiseUniformCount(rows: max(1, batchSize)) + 1)
     defer { thresholds?.deallocate(); noiseUniforms.deallocate() }
     var globalStep = 0
-    let report = try runEpochs(data: data, epochs: epochs, batchSize: batchSize, options: options, threads: team == nil ? 1 : 2,
+    var fullStepSeconds: [Double] = []
+    var report = try runEpochs(data: data, epochs: epochs, batchSize: batchSize, options: options, threads: team == nil ? 1 : 2,
                                using: &rng, evaluate: { v, r in model.negativeELBO(on: v, using: &r) },
                                endOfEpoch: { engine.store() }) { epoch, step, rows, beta, rng in
         let tb = StepProfile.on ? now() : 0
@@ -49,6 +50,7 @@ func trainCompiled<M: TrainableModel, G: RandomNumberGenerator>(
         let seconds = now() - ts
         if StepProfile.on { StepProfile.step += seconds }
         tuner.record(step: globalStep, seconds: seconds, full: B == batchSize)
+        if B == batchSize { fullStepSeconds.append(seconds) }
         globalStep += 1
         guard bce.isFinite && kl.allSatisfy(\.isFinite) else {
             throw TrainingError.nonFinite(epoch: epoch, step: step, tensor: engine.firstNonFinite(rows: B))
@@ -57,6 +59,11 @@ func trainCompiled<M: TrainableModel, G: RandomNumberGenerator>(
         return BatchSums(logLikelihood: -bce, klPerLevel: kl.isEmpty ? [0] : kl)
     }
     StepProfile.report()
+    if !fullStepSeconds.isEmpty {
+        fullStepSeconds.sort()
+        let n = fullStepSeconds.count
+        report.medianStepSeconds = (fullStepSeconds[(n - 1) / 2] + fullStepSeconds[n / 2]) / 2
+    }
     if let (name, _) = model.namedParameters.first(where: { !$0.1.isFinite }) {
         throw TrainingError.nonFinite(epoch: epochs, step: (data.rows + batchSize - 1) / batchSize, tensor: name)
     }

@@ -76,6 +76,9 @@ public struct TrainingReport: Sendable, CustomStringConvertible {
     public internal(set) var epochs: [EpochMetrics] = []
     /// Cores the training step used (1 or 2; see `VAEEngine.setThreads`).
     public internal(set) var threads = 1
+    /// The median wall time of one full-batch training step (the compiled step only, else nil):
+    /// the step's steady speed, which a few interrupted steps do not move.
+    public internal(set) var medianStepSeconds: Double? = nil
     public var final: EpochMetrics? { epochs.last }
     /// Total training time in seconds.
     public var seconds: Double { epochs.reduce(0) { $0 + $1.seconds } }
