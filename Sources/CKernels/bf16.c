@@ -208,7 +208,9 @@ static int make_product(product *p) {
     if (ops) p_dnnl_post_ops_destroy(ops);
     if (attr) p_dnnl_primitive_attr_destroy(attr);
     if (st != dnnl_success) return 0;
-    if (!implementation[0]) {
+    static int named;  // both lanes make their first products at once: one writes the name
+    int expected = 0;
+    if (__atomic_compare_exchange_n(&named, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         const char *impl = NULL;
         if (p_dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
             snprintf(implementation, sizeof implementation, "%s", impl);
