@@ -35,7 +35,6 @@ import Glibc
 /// backward products. Everything else is the float32 step.
 final class CompiledStep {
     let graph: StepGraph
-    let precision: Precision
     let D: Int
     let maxBatch: Int
     // Flat parameters, gradient and Adam moments; layer i's W at layerW[i] (fanOut × fanIn), b at layerB[i].
@@ -115,7 +114,6 @@ final class CompiledStep {
 
     init(graph: StepGraph, maxBatch: Int, precision: Precision = .float32) {
         self.graph = graph
-        self.precision = precision
         D = graph.widths[0]
         self.maxBatch = maxBatch
         var off = 0

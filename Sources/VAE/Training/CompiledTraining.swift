@@ -23,7 +23,7 @@ func trainCompiled<M: TrainableModel, G: RandomNumberGenerator>(
     let noiseUniforms = UnsafeMutablePointer<Double>.allocate(capacity: engine.noiseUniformCount(rows: max(1, batchSize)) + 1)
     defer { thresholds?.deallocate(); noiseUniforms.deallocate() }
     var globalStep = 0
-    var fullStepSeconds: [Double] = []
+    var fullStepSeconds: [Double] = []  // for the report's median step
     var report = try runEpochs(data: data, epochs: epochs, batchSize: batchSize, options: options, threads: team == nil ? 1 : 2,
                                using: &rng, evaluate: { v, r in model.negativeELBO(on: v, using: &r) },
                                endOfEpoch: { engine.store() }) { epoch, step, rows, beta, rng in
@@ -59,11 +59,7 @@ func trainCompiled<M: TrainableModel, G: RandomNumberGenerator>(
         return BatchSums(logLikelihood: -bce, klPerLevel: kl.isEmpty ? [0] : kl)
     }
     StepProfile.report()
-    if !fullStepSeconds.isEmpty {
-        fullStepSeconds.sort()
-        let n = fullStepSeconds.count
-        report.medianStepSeconds = (fullStepSeconds[(n - 1) / 2] + fullStepSeconds[n / 2]) / 2
-    }
+    report.medianStepSeconds = median(fullStepSeconds)
     if let (name, _) = model.namedParameters.first(where: { !$0.1.isFinite }) {
         throw TrainingError.nonFinite(epoch: epochs, step: (data.rows + batchSize - 1) / batchSize, tensor: name)
     }

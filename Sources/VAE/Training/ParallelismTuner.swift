@@ -30,12 +30,6 @@ struct ParallelismTuner {
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    private static func median(_ t: [Double]) -> Double {
-        guard !t.isEmpty else { return .infinity }
-        let s = t.sorted(), n = s.count
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
-    }
-
     /// Whether this step runs on two cores.
     mutating func useTeam(step: Int) -> Bool {
         guard enabled else { return false }
@@ -45,7 +39,7 @@ struct ParallelismTuner {
         if phase < probe { return false }
         if phase < 2 * probe { return true }
         if phase == 2 * probe {
-            single = Self.median(singleTimes); team = Self.median(teamTimes)
+            single = median(singleTimes) ?? .infinity; team = median(teamTimes) ?? .infinity
             useTeam = single > 0.75 * team
             // Two cores clearly faster (a quiet machine): probe again after a few epochs' worth.
             period = !useTeam ? 96 : team < 0.65 * single ? 1920 : 480

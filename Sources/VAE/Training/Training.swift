@@ -40,7 +40,7 @@ public enum Precision: String, Sendable, CaseIterable {
     case float32
     /// Mixed precision: the products take bf16 inputs (8 bits of mantissa) and accumulate and
     /// return float32; the weights Adam updates, its moments, the activations and the loss stay
-    /// float32 (`VAEEngine.bf16Availability` says whether this machine can). Evaluation and the
+    /// float32 (`VAEEngine.bf16Unavailable` says what this machine lacks, if anything). Evaluation and the
     /// tape run in float32.
     case bf16
 }
@@ -101,6 +101,13 @@ public enum TrainingError: Error, CustomStringConvertible {
         case let .unsupported(s): return "training: \(s)"
         }
     }
+}
+
+/// The median of `values` (the mean of the middle two for an even count), or nil for none.
+func median(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let s = values.sorted(), n = s.count
+    return (s[(n - 1) / 2] + s[n / 2]) / 2
 }
 
 /// Wall-clock seconds.
